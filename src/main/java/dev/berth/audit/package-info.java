@@ -1,0 +1,2 @@
+/** Who did what, when, with what outcome. */
+package dev.berth.audit;

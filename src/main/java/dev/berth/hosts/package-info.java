@@ -1,0 +1,2 @@
+/** Registered KVM and Docker hosts, their probes and capacity. */
+package dev.berth.hosts;

@@ -1,0 +1,64 @@
+package dev.berth.web;
+
+import dev.berth.tenancy.CurrentUser;
+import dev.berth.tenancy.Roles;
+import dev.berth.tenancy.TenantService;
+import dev.berth.tenancy.TenantView;
+import io.quarkus.qute.TemplateInstance;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/** The pages of the foundation: dashboard, section landings and the admin landing. */
+@Path("/")
+@Produces(MediaType.TEXT_HTML)
+public class PageResource {
+    @Inject
+    CurrentUser user;
+    @Inject
+    TenantService tenants;
+
+    @GET
+    @Operation(hidden = true)
+    public TemplateInstance dashboard() {
+        return user.currentTenant().map(Pages::dashboard).orElseGet(this::withoutTenant);
+    }
+
+    @GET
+    @Path("machines")
+    @Operation(hidden = true)
+    public TemplateInstance machines() {
+        return user.currentTenant().map(Pages::machines).orElseGet(this::withoutTenant);
+    }
+
+    @GET
+    @Path("storage")
+    @Operation(hidden = true)
+    public TemplateInstance storage() {
+        return user.currentTenant().map(Pages::storage).orElseGet(this::withoutTenant);
+    }
+
+    @GET
+    @Path("admin")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(hidden = true)
+    public TemplateInstance admin() {
+        return Pages.admin(tenants.count(), tenants.list(0, 20));
+    }
+
+    @GET
+    @Path("signed-out")
+    @Operation(hidden = true)
+    public TemplateInstance signedOut() {
+        return Pages.signedOut();
+    }
+
+    /** Admins without a tenant get the dashboard without tenant facts; everyone else is told why there is nothing. */
+    private TemplateInstance withoutTenant() {
+        return user.isAdmin() ? Pages.dashboard((TenantView) null) : Pages.noTenant();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.berth.web;
+
+import dev.berth.tenancy.TenantView;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import java.util.List;
+
+/** Type-safe templates under {@code templates/web/}. */
+@CheckedTemplate(basePath = "web")
+public final class Pages {
+    private Pages() {
+    }
+
+    public static native TemplateInstance dashboard(TenantView tenant);
+
+    public static native TemplateInstance noTenant();
+
+    public static native TemplateInstance admin(long tenantCount, List<TenantView> tenants);
+
+    public static native TemplateInstance machines(TenantView tenant);
+
+    public static native TemplateInstance storage(TenantView tenant);
+
+    public static native TemplateInstance signedOut();
+
+    /** Stand-alone error page: it must render even where no user or request scope is available. */
+    public static native TemplateInstance error(int status, String title, String detail, String requestId);
+}

@@ -1,0 +1,96 @@
+package dev.berth.tenancy;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.support.DemoUser;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class MeApiTest {
+    @Inject
+    TenantService tenants;
+
+    @Test
+    void anonymousGets401() {
+        given().when().get("/api/v1/me").then().statusCode(401);
+    }
+
+    @Test
+    void aForgedTokenGets401() {
+        given().auth().oauth2("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.c2lnbmF0dXJl")
+                .when().get("/api/v1/me").then().statusCode(401);
+    }
+
+    @Test
+    void aliceIsInAcme() {
+        given().auth().oauth2(DemoUser.ALICE.token())
+                .when().get("/api/v1/me")
+                .then().statusCode(200)
+                .body("username", equalTo("alice"))
+                .body("tenants.slug", contains("acme"))
+                .body("currentTenant.slug", equalTo("acme"))
+                .body("roles", not(hasItem(Roles.ADMIN)));
+    }
+
+    @Test
+    void aTenantIsCreatedOnItsFirstMembersFirstSignIn() {
+        given().auth().oauth2(DemoUser.BOB.token()).when().get("/api/v1/me").then().statusCode(200);
+        assertTrue(tenants.list(0, 100).stream().anyMatch(t -> t.slug().equals("globex")),
+                "tenant globex exists after bob's first request");
+    }
+
+    @Test
+    void bobIsInGlobexAndNeverSeesAcme() {
+        given().auth().oauth2(DemoUser.BOB.token())
+                .when().get("/api/v1/me")
+                .then().statusCode(200)
+                .body("username", equalTo("bob"))
+                .body("tenants.slug", contains("globex"))
+                .body("currentTenant.slug", equalTo("globex"))
+                .body(not(containsString("acme")));
+    }
+
+    @Test
+    void bobCannotActForAcme() {
+        given().auth().oauth2(DemoUser.BOB.token()).header("X-Berth-Tenant", "acme")
+                .when().get("/api/v1/me")
+                .then().statusCode(403)
+                .contentType("application/problem+json")
+                .body("status", equalTo(403))
+                .body("detail", equalTo("You are not a member of tenant 'acme'."));
+    }
+
+    @Test
+    void carolIsAdminWithoutTenant() {
+        given().auth().oauth2(DemoUser.CAROL.token())
+                .when().get("/api/v1/me")
+                .then().statusCode(200)
+                .body("username", equalTo("carol"))
+                .body("roles", hasItem(Roles.ADMIN))
+                .body("tenants", empty())
+                .body("currentTenant", nullValue());
+    }
+
+    @Test
+    void daveChoosesBetweenHisTenants() {
+        given().auth().oauth2(DemoUser.DAVE.token())
+                .when().get("/api/v1/me")
+                .then().statusCode(200)
+                .body("tenants.slug", contains("acme", "globex"))
+                .body("currentTenant.slug", equalTo("acme"));
+        given().auth().oauth2(DemoUser.DAVE.token()).header("X-Berth-Tenant", "globex")
+                .when().get("/api/v1/me")
+                .then().statusCode(200)
+                .body("currentTenant.slug", equalTo("globex"));
+    }
+}

@@ -1,0 +1,140 @@
+package dev.berth.web;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+
+import dev.berth.support.DemoUser;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class PagesTest {
+    @Test
+    void aliceSeesAcmeAndNoAdminLink() {
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/")
+                .then().statusCode(200).contentType(containsString("text/html"))
+                .body(containsString("id=\"dashboard-tenant\">acme</strong>"))
+                .body(containsString("No machines yet"))
+                .body(containsString("No storage yet"))
+                .body(not(containsString("id=\"nav-admin\"")));
+    }
+
+    @Test
+    void bobNeverSeesAcme() {
+        given().auth().oauth2(DemoUser.BOB.token()).when().get("/")
+                .then().statusCode(200)
+                .body(containsString("id=\"dashboard-tenant\">globex</strong>"))
+                .body(not(containsString("acme")));
+    }
+
+    @Test
+    void carolSeesTheAdminSection() {
+        given().auth().oauth2(DemoUser.CAROL.token()).when().get("/")
+                .then().statusCode(200)
+                .body(containsString("id=\"nav-admin\""))
+                .body(containsString("id=\"dashboard-admin-only\""));
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/api/v1/me").then().statusCode(200);
+        given().auth().oauth2(DemoUser.CAROL.token()).when().get("/admin")
+                .then().statusCode(200)
+                .body(containsString("Administration"))
+                .body(containsString("<td>acme</td>"));
+    }
+
+    @Test
+    void aUserWithoutTenantIsToldSo() {
+        given().auth().oauth2(DemoUser.ERIN.token()).when().get("/")
+                .then().statusCode(200)
+                .body(containsString("id=\"no-tenant\""))
+                .body(containsString("You do not belong to a tenant"));
+        given().auth().oauth2(DemoUser.ERIN.token()).when().get("/machines")
+                .then().statusCode(200).body(containsString("id=\"no-tenant\""));
+    }
+
+    @Test
+    void daveSwitchesTenantAndTheChoiceIsRemembered() {
+        String cookie = given().auth().oauth2(DemoUser.DAVE.token()).redirects().follow(false)
+                .contentType("application/x-www-form-urlencoded").formParam("slug", "globex")
+                .when().post("/tenant")
+                .then().statusCode(303).header("Location", startsWith("http"))
+                .extract().cookie("berth-tenant");
+        given().auth().oauth2(DemoUser.DAVE.token()).cookie("berth-tenant", cookie).when().get("/")
+                .then().statusCode(200)
+                .body(containsString("id=\"dashboard-tenant\">globex</strong>"))
+                .body(containsString("id=\"tenant-switch\""));
+    }
+
+    @Test
+    void aliceCannotSwitchIntoGlobex() {
+        given().auth().oauth2(DemoUser.ALICE.token()).redirects().follow(false)
+                .contentType("application/x-www-form-urlencoded").formParam("slug", "globex")
+                .when().post("/tenant")
+                .then().statusCode(403).contentType(containsString("text/html"))
+                .body(containsString("not a member of tenant"));
+    }
+
+    @Test
+    void aStaleTenantCookieFallsBackToAMembership() {
+        given().auth().oauth2(DemoUser.ALICE.token()).cookie("berth-tenant", "globex").when().get("/")
+                .then().statusCode(200)
+                .body(containsString("id=\"dashboard-tenant\">acme</strong>"))
+                .body(not(containsString("globex")));
+    }
+
+    @Test
+    void aCrossSiteFormPostIsRefused() {
+        given().auth().oauth2(DemoUser.DAVE.token()).redirects().follow(false)
+                .header("Origin", "http://attacker.invalid")
+                .contentType("application/x-www-form-urlencoded").formParam("slug", "globex")
+                .when().post("/tenant")
+                .then().statusCode(403);
+    }
+
+    @Test
+    void unknownPagesAndApiPathsAnswerAClear404() {
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/no/such/page")
+                .then().statusCode(404).contentType(containsString("text/html"))
+                .body(containsString("Not Found")).body(containsString("Request id"));
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/api/v1/no-such-thing")
+                .then().statusCode(404).contentType("application/problem+json")
+                .body("status", equalTo(404)).body("title", equalTo("Not Found"));
+    }
+
+    @Test
+    void badApiInputIsAProblemNamingTheField() {
+        given().auth().oauth2(DemoUser.CAROL.token()).when().get("/api/v1/admin/tenants?size=0")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", hasItem("size"));
+        given().auth().oauth2(DemoUser.CAROL.token()).when().get("/api/v1/admin/tenants?page=abc")
+                .then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
+    void forbiddenAdminApiIsAProblem() {
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/api/v1/admin/tenants")
+                .then().statusCode(403).contentType("application/problem+json").body("status", equalTo(403));
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/admin")
+                .then().statusCode(403).contentType(containsString("text/html"))
+                .body(containsString("You do not have access"));
+    }
+
+    @Test
+    void healthReadinessIncludesTheDatabase() {
+        given().when().get("/q/health/ready")
+                .then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", hasItem(containsString("Database")));
+    }
+
+    @Test
+    void openApiDocumentsTheApi() {
+        given().when().get("/q/openapi?format=json")
+                .then().statusCode(200)
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/v1/me"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/v1/admin/tenants"));
+        given().when().get("/q/swagger-ui/").then().statusCode(200);
+    }
+}
