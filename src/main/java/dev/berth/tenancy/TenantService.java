@@ -47,7 +47,7 @@ public class TenantService {
     }
 
     public long count() {
-        return QuarkusTransaction.joiningExisting().call(Tenant::count);
+        return QuarkusTransaction.joiningExisting().call(() -> Tenant.count());
     }
 
     private Map<String, TenantView> load(List<String> slugs) {

@@ -22,6 +22,10 @@ public class ErrorMappers {
         if (status >= 500) {
             return unexpected(e, request);
         }
+        if (status == 404 && e.getCause() instanceof IllegalArgumentException bad) {
+            // JAX-RS answers 404 when a query or path parameter does not convert; the caller sent bad input.
+            return ErrorResponses.build(request, 400, "Bad Request", "A parameter has an invalid value: " + bad.getMessage(), null);
+        }
         String detail = e.getMessage() != null && !e.getMessage().startsWith("HTTP ") ? e.getMessage()
                 : defaultDetail(status);
         return ErrorResponses.build(request, status, ErrorResponses.title(status), detail, null);
