@@ -20,7 +20,7 @@ class DatabaseTest {
         String expected = System.getProperty("berth.test.database", "H2");
         try (var connection = dataSource.getConnection()) {
             assertEquals(expected, connection.getMetaData().getDatabaseProductName());
-            try (var rs = connection.createStatement().executeQuery("select count(*) from flyway_schema_history where success")) {
+            try (var rs = connection.createStatement().executeQuery("select count(*) from \"flyway_schema_history\" where \"success\"")) {
                 rs.next();
                 assertTrue(rs.getInt(1) >= 1, "Flyway migrations ran");
             }
