@@ -1,6 +1,9 @@
 package dev.berth.tenancy;
 
+import dev.berth.audit.Actor;
+import dev.berth.common.RequestIds;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.RequestScoped;
@@ -30,6 +33,8 @@ public class CurrentUser {
     TenancyConfig config;
     @Inject
     HttpServerRequest request;
+    @Inject
+    CurrentVertxRequest vertxRequest;
 
     private List<TenantView> memberships;
     private Optional<TenantView> current;
@@ -75,6 +80,17 @@ public class CurrentUser {
             current = chosen.flatMap(slug -> mine.stream().filter(t -> t.slug().equals(slug)).findFirst());
         }
         return current;
+    }
+
+    /** This user as the audit log records it, acting in the current tenant if there is one. */
+    public Actor actor() {
+        String tenant;
+        try {
+            tenant = currentTenant().map(TenantView::slug).orElse(null);
+        } catch (Membership.NotAMemberException e) {
+            tenant = null;
+        }
+        return new Actor(username(), tenant, RequestIds.of(vertxRequest.getCurrent()));
     }
 
     public boolean hasTenants() {

@@ -1,10 +1,21 @@
 package dev.berth.tenancy;
 
+import dev.berth.audit.Actor;
+import dev.berth.audit.AuditLog;
+import dev.berth.audit.Outcome;
+import dev.berth.common.Errors;
+import dev.berth.common.InvalidInputException;
+import dev.berth.common.NotFoundException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -13,6 +24,13 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class TenantService {
     private static final Logger LOG = Logger.getLogger(TenantService.class);
+
+    @Inject
+    AuditLog audit;
+    @Inject
+    QuotaDefaults defaults;
+    @Inject
+    Instance<UsageSource> usageSources;
 
     /**
      * The tenants with these slugs, creating those that do not exist yet: membership comes from the
@@ -26,7 +44,7 @@ public class TenantService {
         if (found.size() < slugs.size()) {
             for (String slug : slugs) {
                 if (!found.containsKey(slug)) {
-                    create(slug);
+                    insert(slug, slug);
                 }
             }
             found = load(slugs);
@@ -41,13 +59,130 @@ public class TenantService {
         return result;
     }
 
+    public record TenantPage(List<TenantView> items, int page, int size, long total) {
+        public int pages() {
+            return (int) Math.max(1, (total + size - 1) / size);
+        }
+    }
+
+    /** Tenants whose slug or name contains {@code q} (any case), by slug. */
+    public TenantPage search(String q, int page, int size) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            var query = q == null || q.isBlank()
+                    ? Tenant.<Tenant>findAll(Sort.by("slug"))
+                    : Tenant.<Tenant>find("lower(slug) like :q or lower(name) like :q", Sort.by("slug"),
+                            Parameters.with("q", "%" + q.trim().toLowerCase(Locale.ROOT) + "%"));
+            long total = query.count();
+            return new TenantPage(query.page(page, size).list().stream().map(TenantView::of).toList(), page, size, total);
+        });
+    }
+
     public List<TenantView> list(int page, int size) {
-        return QuarkusTransaction.joiningExisting().call(() -> Tenant.<Tenant>findAll(io.quarkus.panache.common.Sort.by("slug"))
-                .page(page, size).list().stream().map(TenantView::of).toList());
+        return search(null, page, size).items();
     }
 
     public long count() {
         return QuarkusTransaction.joiningExisting().call(() -> Tenant.count());
+    }
+
+    public TenantView get(String slug) {
+        return QuarkusTransaction.joiningExisting().call(() -> TenantView.of(find(slug)));
+    }
+
+    /** An administrator creates a tenant ahead of its members' first sign-in. */
+    public TenantView create(Actor actor, String slug, String name) {
+        var errors = new Errors();
+        String s = errors.required("slug", slug, 63);
+        if (s != null && !Membership.SLUG.matcher(s).matches()) {
+            errors.add("slug", "use lower-case letters, digits and inner dashes (it becomes part of container and bucket names)");
+        }
+        String n = errors.optional("name", name, 200);
+        if (s != null && !errors.has("slug") && Tenant.findBySlug(s).isPresent()) {
+            errors.add("slug", "a tenant '" + s + "' already exists");
+        }
+        try {
+            errors.throwIfAny();
+        } catch (InvalidInputException e) {
+            audit.record(actor.username(), null, "tenant.create", slug, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw e;
+        }
+        insert(s, n == null ? s : n);
+        audit.record(actor.username(), s, "tenant.create", s, Outcome.OK, null, actor.requestId());
+        return get(s);
+    }
+
+    public TenantView rename(Actor actor, String slug, String name) {
+        var errors = new Errors();
+        String n = errors.required("name", name, 200);
+        errors.throwIfAny();
+        QuarkusTransaction.requiringNew().run(() -> find(slug).name = n);
+        audit.record(actor.username(), slug, "tenant.rename", slug, Outcome.OK, "name: " + n, actor.requestId());
+        return get(slug);
+    }
+
+    public TenantView setSuspended(Actor actor, String slug, boolean suspended) {
+        QuarkusTransaction.requiringNew().run(() -> find(slug).suspended = suspended);
+        audit.record(actor.username(), slug, suspended ? "tenant.suspend" : "tenant.resume", slug, Outcome.OK, null,
+                actor.requestId());
+        return get(slug);
+    }
+
+    /** The tenant's quota: the one an administrator set, else the configured defaults. */
+    public QuotaLimits quota(String slug) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            Tenant t = find(slug);
+            Quota q = Quota.findById(t.id);
+            return q != null ? q.limits() : defaultLimits();
+        });
+    }
+
+    public QuotaLimits setQuota(Actor actor, String slug, QuotaInput input) {
+        QuotaLimits limits;
+        try {
+            limits = QuotaRules.validate(input);
+        } catch (InvalidInputException e) {
+            audit.record(actor.username(), slug, "quota.set", slug, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw e;
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            Tenant t = find(slug);
+            Quota q = Quota.findById(t.id);
+            if (q == null) {
+                q = new Quota();
+                q.tenantId = t.id;
+                q.set(limits);
+                q.persist();
+            } else {
+                q.set(limits);
+            }
+        });
+        audit.record(actor.username(), slug, "quota.set", slug, Outcome.OK, describe(limits), actor.requestId());
+        return limits;
+    }
+
+    public TenantUsage usage(String slug) {
+        long id = QuarkusTransaction.joiningExisting().call(() -> find(slug).id);
+        TenantUsage total = TenantUsage.NONE;
+        for (UsageSource source : usageSources) {
+            total = total.plus(source.usage(id));
+        }
+        return total;
+    }
+
+    public QuotaLimits defaultLimits() {
+        return QuotaRules.validate(defaults.asInput());
+    }
+
+    private static String describe(QuotaLimits l) {
+        var in = l.asInput();
+        return "vms=" + in.vms() + " vcpus=" + in.vcpus() + " memory=" + in.memory() + " buckets=" + in.buckets()
+                + " storage=" + in.storageSoft() + "/" + in.storageHard() + " keys=" + in.accessKeys()
+                + " container=" + in.containerCpus() + "cpu," + in.containerMemory() + ",r" + in.containerReadBps()
+                + "/s,w" + in.containerWriteBps() + "/s";
+    }
+
+    private static Tenant find(String slug) {
+        return Tenant.findBySlug(slug).orElseThrow(() -> new NotFoundException("There is no tenant '" + slug + "'."));
     }
 
     private Map<String, TenantView> load(List<String> slugs) {
@@ -55,16 +190,16 @@ public class TenantService {
                 .map(TenantView::of).collect(Collectors.toMap(TenantView::slug, Function.identity())));
     }
 
-    private void create(String slug) {
+    private void insert(String slug, String name) {
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 var tenant = new Tenant();
                 tenant.slug = slug;
-                tenant.name = slug;
+                tenant.name = name;
                 tenant.createdAt = Instant.now();
                 tenant.persist();
             });
-            LOG.infof("Created tenant %s on first sign-in of a member", slug);
+            LOG.infof("Created tenant %s", slug);
         } catch (RuntimeException e) {
             // Two first requests may race on the unique slug; the other one's tenant is all we wanted.
             if (load(List.of(slug)).isEmpty()) {

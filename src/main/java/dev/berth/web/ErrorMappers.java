@@ -1,8 +1,18 @@
 package dev.berth.web;
 
+import dev.berth.audit.AuditLog;
+import dev.berth.audit.Outcome;
+import dev.berth.common.ConflictException;
+import dev.berth.common.FieldError;
+import dev.berth.common.InvalidInputException;
+import dev.berth.common.NotFoundException;
+import dev.berth.common.RequestIds;
 import dev.berth.tenancy.Membership;
 import io.quarkus.security.ForbiddenException;
-import io.vertx.core.http.HttpServerRequest;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.inject.Inject;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Path;
@@ -16,44 +26,89 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
+    @Inject
+    CurrentVertxRequest current;
+    @Inject
+    SecurityIdentity identity;
+    @Inject
+    AuditLog audit;
+
     @ServerExceptionMapper
-    public Response webApplication(WebApplicationException e, HttpServerRequest request) {
+    public Response webApplication(WebApplicationException e) {
         int status = e.getResponse().getStatus();
         if (status >= 500) {
-            return unexpected(e, request);
+            return unexpected(e);
         }
         if (status == 404 && e.getCause() instanceof IllegalArgumentException bad) {
             // JAX-RS answers 404 when a query or path parameter does not convert; the caller sent bad input.
-            return ErrorResponses.build(request, 400, "Bad Request", "A parameter has an invalid value: " + bad.getMessage(), null);
+            return build(400, "Bad Request", "A parameter has an invalid value: " + bad.getMessage(), null);
+        }
+        if (status == 403) {
+            denied(e.getMessage());
         }
         String detail = e.getMessage() != null && !e.getMessage().startsWith("HTTP ") ? e.getMessage()
                 : defaultDetail(status);
-        return ErrorResponses.build(request, status, ErrorResponses.title(status), detail, null);
+        return build(status, ErrorResponses.title(status), detail, null);
     }
 
     @ServerExceptionMapper
-    public Response forbidden(ForbiddenException e, HttpServerRequest request) {
-        return ErrorResponses.build(request, 403, "Forbidden", defaultDetail(403), null);
+    public Response forbidden(ForbiddenException e) {
+        denied("role required");
+        return build(403, "Forbidden", defaultDetail(403), null);
     }
 
     @ServerExceptionMapper
-    public Response notAMember(Membership.NotAMemberException e, HttpServerRequest request) {
-        return ErrorResponses.build(request, 403, "Forbidden", e.getMessage(), null);
+    public Response notAMember(Membership.NotAMemberException e) {
+        denied(e.getMessage());
+        return build(403, "Forbidden", e.getMessage(), null);
     }
 
     @ServerExceptionMapper
-    public Response invalid(ConstraintViolationException e, HttpServerRequest request) {
-        List<Problem.FieldError> errors = e.getConstraintViolations().stream()
-                .map(v -> new Problem.FieldError(field(v), v.getMessage())).toList();
-        return ErrorResponses.build(request, 400, "Bad Request", "The request has invalid fields.", errors);
+    public Response invalidInput(InvalidInputException e) {
+        return build(400, "Bad Request", "The request has invalid fields: " + summary(e.errors()), e.errors());
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return build(404, "Not Found", e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response conflict(ConflictException e) {
+        return build(409, "Conflict", e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response invalid(ConstraintViolationException e) {
+        List<FieldError> errors = e.getConstraintViolations().stream()
+                .map(v -> new FieldError(field(v), v.getMessage())).toList();
+        return build(400, "Bad Request", "The request has invalid fields: " + summary(errors), errors);
     }
 
     @ServerExceptionMapper(priority = 10_000)
-    public Response unexpected(Throwable e, HttpServerRequest request) {
-        String requestId = ErrorResponses.requestId(request);
-        LOG.errorf(e, "Unexpected error on %s %s (request %s)", request.method(), request.path(), requestId);
-        return ErrorResponses.build(request, 500, "Internal Server Error",
+    public Response unexpected(Throwable e) {
+        RoutingContext ctx = current.getCurrent();
+        String requestId = RequestIds.of(ctx);
+        LOG.errorf(e, "Unexpected error on %s %s (request %s)", ctx == null ? "?" : ctx.request().method(),
+                ctx == null ? "?" : ctx.request().path(), requestId);
+        return build(500, "Internal Server Error",
                 "Something went wrong on our side. Quote request id " + requestId + " when you report it.", null);
+    }
+
+    private Response build(int status, String title, String detail, List<FieldError> errors) {
+        return ErrorResponses.build(current.getCurrent(), status, title, detail, errors);
+    }
+
+    /** Every refused attempt on a resource is audited: who, what, and why. */
+    private void denied(String reason) {
+        RoutingContext ctx = current.getCurrent();
+        String actor = identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
+        String target = ctx == null ? null : ctx.request().method() + " " + ctx.request().path();
+        audit.record(actor, null, "access", target, Outcome.DENIED, reason, RequestIds.of(ctx));
+    }
+
+    private static String summary(List<FieldError> errors) {
+        return String.join("; ", errors.stream().map(e -> e.field() + " " + e.message()).toList());
     }
 
     static String defaultDetail(int status) {

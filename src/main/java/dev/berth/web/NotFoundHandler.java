@@ -12,12 +12,11 @@ public class NotFoundHandler {
             if (ctx.response().ended()) {
                 return;
             }
-            Response r = ErrorResponses.build(ctx.request(), 404, "Not Found", ErrorMappers.defaultDetail(404), null);
+            Response r = ErrorResponses.build(ctx, 404, "Not Found", ErrorMappers.defaultDetail(404), null);
             Object entity = r.getEntity();
             String body = entity instanceof String s ? s : Json.encode(entity);
             ctx.response().setStatusCode(404)
                     .putHeader("Content-Type", r.getMediaType().toString())
-                    .putHeader("X-Request-Id", String.valueOf(r.getHeaderString("X-Request-Id")))
                     .end(body);
         });
     }

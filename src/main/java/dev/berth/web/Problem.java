@@ -1,6 +1,7 @@
 package dev.berth.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.berth.common.FieldError;
 import java.util.List;
 
 /** RFC 9457 problem details, the body of every API error. */
@@ -8,8 +9,4 @@ import java.util.List;
 public record Problem(String type, String title, int status, String detail, String instance, String requestId,
                       List<FieldError> errors) {
     public static final String MEDIA_TYPE = "application/problem+json";
-
-    /** One invalid input: which field, and what is wrong with it. */
-    public record FieldError(String field, String message) {
-    }
 }

@@ -1,0 +1,5 @@
+package dev.berth.audit;
+
+public enum Outcome {
+    OK, DENIED, FAILED
+}

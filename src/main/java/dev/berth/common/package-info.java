@@ -1,0 +1,2 @@
+/** The few pieces every feature shares: input errors, sizes, encryption of secrets at rest. */
+package dev.berth.common;

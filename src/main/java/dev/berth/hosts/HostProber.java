@@ -1,0 +1,128 @@
+package dev.berth.hosts;
+
+import dev.berth.common.SecretBox;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * Probes hosts and keeps the result in the database, so pages only ever read what is known and never wait
+ * on a host. Probes run in parallel, each bounded by the probe timeout; a host whose last probe is still
+ * stuck is skipped rather than piled up.
+ */
+@ApplicationScoped
+public class HostProber {
+    private static final Logger LOG = Logger.getLogger(HostProber.class);
+
+    @Inject
+    Instance<HostConnector> connectors;
+    @Inject
+    HostsConfig config;
+    @Inject
+    SecretBox secrets;
+
+    private final ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("host-probe-", 0).factory());
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    private volatile Map<HostKind, HostConnector> byKind;
+
+    @Scheduled(every = "${berth.hosts.probe-interval:30s}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, identity = "host-probes")
+    void scheduled() {
+        probeAll();
+    }
+
+    /** Probes every enabled host at once and returns when all have answered or timed out. */
+    public void probeAll() {
+        List<Long> ids = QuarkusTransaction.joiningExisting().call(() -> Host.<Host>list("enabled", true).stream().map(h -> h.id).toList());
+        var futures = new ArrayList<CompletableFuture<?>>();
+        for (Long id : ids) {
+            futures.add(CompletableFuture.runAsync(() -> probe(id), pool));
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Probes one host now (bounded by the timeout), records the result and returns the host as it is now. */
+    public HostView probe(long id) {
+        if (!inFlight.add(id)) {
+            LOG.debugf("Probe of host %d still running; skipped", id);
+            return QuarkusTransaction.joiningExisting().call(() -> HostView.of(Host.findById(id)));
+        }
+        try {
+            Host snapshot = QuarkusTransaction.joiningExisting().call(() -> Host.findById(id));
+            if (snapshot == null) {
+                throw new dev.berth.common.NotFoundException("There is no host " + id + ".");
+            }
+            HostFacts facts = null;
+            String error = null;
+            long t0 = System.nanoTime();
+            try {
+                facts = connector(snapshot.kind).probe(endpoint(snapshot), config.probeTimeout());
+            } catch (HostProbeException e) {
+                error = e.getMessage();
+            } catch (RuntimeException e) {
+                error = e.getClass().getSimpleName() + ": " + e.getMessage();
+                LOG.warnf(e, "Probe of host %s failed unexpectedly", snapshot.name);
+            }
+            long latency = (System.nanoTime() - t0) / 1_000_000;
+            return record(id, facts, error, latency);
+        } finally {
+            inFlight.remove(id);
+        }
+    }
+
+    private HostView record(long id, HostFacts facts, String error, long latency) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Host h = Host.findById(id);
+            if (h == null) {
+                return null; // removed while probing
+            }
+            h.probedAt = Instant.now();
+            h.probeUp = facts != null;
+            h.probeLatencyMs = facts != null ? facts.latencyMillis() : latency;
+            h.probeError = error == null ? null : error.length() > 2000 ? error.substring(0, 1999) + "…" : error;
+            if (facts != null) { // a down host keeps its last known capacity
+                h.capVersion = facts.version();
+                h.capCpus = facts.cpus();
+                h.capMemoryBytes = facts.memoryBytes();
+                h.capFreeMemoryBytes = facts.freeMemoryBytes();
+                h.capRunningDomains = facts.runningDomains();
+                h.capTotalDomains = facts.totalDomains();
+                h.capContainers = facts.containers();
+                h.capRunningContainers = facts.runningContainers();
+            }
+            return HostView.of(h);
+        });
+    }
+
+    Endpoint endpoint(Host h) {
+        Endpoint.TlsMaterial tls = h.tlsKeySealed == null ? null
+                : new Endpoint.TlsMaterial(h.tlsCaPem, h.tlsCertPem, secrets.open(h.tlsKeySealed));
+        return new Endpoint(h.uri, tls);
+    }
+
+    private HostConnector connector(HostKind kind) {
+        if (byKind == null) {
+            var map = new EnumMap<HostKind, HostConnector>(HostKind.class);
+            connectors.forEach(c -> map.put(c.kind(), c));
+            byKind = map;
+        }
+        HostConnector c = byKind.get(kind);
+        if (c == null) {
+            throw new IllegalStateException("no connector for " + kind + " hosts");
+        }
+        return c;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.berth.tenancy;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/**
+ * A quota as written by a person or a script: counts as numbers, sizes with units ({@code 500M},
+ * {@code 20 GiB}, {@code 1.5T}; a bare number is bytes), CPUs as a decimal ({@code 1.5}). The same rules
+ * check the form and the API ({@link QuotaRules}).
+ */
+@Schema(description = "Quota; sizes accept units such as 500M, 20 GiB, 1.5T (binary) or 300MB (decimal)")
+public record QuotaInput(
+        @Schema(examples = "10") String vms,
+        @Schema(examples = "32") String vcpus,
+        @Schema(examples = "64 GiB") String memory,
+        @Schema(examples = "20") String buckets,
+        @Schema(examples = "80 GiB", description = "warn past this much stored data") String storageSoft,
+        @Schema(examples = "100 GiB", description = "refuse past this much stored data") String storageHard,
+        @Schema(examples = "20") String accessKeys,
+        @Schema(examples = "1.5", description = "CPUs of the tenant's storage container") String containerCpus,
+        @Schema(examples = "1 GiB") String containerMemory,
+        @Schema(examples = "100M", description = "block-I/O read bytes per second; 0 = unthrottled") String containerReadBps,
+        @Schema(examples = "50M", description = "block-I/O write bytes per second; 0 = unthrottled") String containerWriteBps) {
+}
