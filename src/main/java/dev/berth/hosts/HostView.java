@@ -27,6 +27,39 @@ public record HostView(long id, String name, HostKind kind, String uri, String s
         return lastProbe.up() ? "up" : "down";
     }
 
+    /** Share of memory in use, when the host reports free memory; null when it does not. */
+    public Integer memoryUsedPercent() {
+        if (capacity == null || capacity.memoryBytes() == null || capacity.freeMemoryBytes() == null || capacity.memoryBytes() == 0) {
+            return null;
+        }
+        long used = capacity.memoryBytes() - capacity.freeMemoryBytes();
+        return (int) Math.max(0, Math.min(100, used * 100 / capacity.memoryBytes()));
+    }
+
+    public String memoryText() {
+        if (capacity == null || capacity.memoryBytes() == null) {
+            return "—";
+        }
+        String total = dev.berth.common.ByteSize.format(capacity.memoryBytes());
+        return capacity.freeMemoryBytes() == null ? total
+                : dev.berth.common.ByteSize.format(capacity.freeMemoryBytes()) + " free of " + total;
+    }
+
+    /** What runs there: domains on a KVM host, containers on a Docker host. */
+    public String workloadText() {
+        if (capacity == null) {
+            return "—";
+        }
+        if (kind == HostKind.KVM) {
+            return capacity.runningDomains() == null ? "—" : capacity.runningDomains() + " running / " + capacity.totalDomains() + " domains";
+        }
+        return capacity.containers() == null ? "—" : capacity.runningContainers() + " running / " + capacity.containers() + " containers";
+    }
+
+    public String labelsText() {
+        return HostRules.formatLabels(labels);
+    }
+
     static HostView of(Host h) {
         Probe probe = h.probedAt == null ? null : new Probe(Boolean.TRUE.equals(h.probeUp), h.probeLatencyMs, h.probeError, h.probedAt);
         HostFacts facts = h.capCpus == null && h.capMemoryBytes == null ? null

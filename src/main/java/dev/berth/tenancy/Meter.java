@@ -1,11 +1,22 @@
 package dev.berth.tenancy;
 
 import dev.berth.common.ByteSize;
+import io.quarkus.qute.TemplateData;
 import java.util.List;
 
 /** One usage bar: how much of a limit is used, and whether that is fine, a warning or at the limit. */
+@TemplateData
 public record Meter(String name, String used, String limit, int percent, Level level) {
     public enum Level { OK, WARNING, FULL }
+
+    /** The bar's colour class. */
+    public String css() {
+        return switch (level) {
+            case OK -> "";
+            case WARNING -> "berth-warning";
+            case FULL -> "berth-full";
+        };
+    }
 
     /** Past this share of a count limit a bar turns amber; storage uses the tenant's own soft limit. */
     static final int WARN_PERCENT = 80;

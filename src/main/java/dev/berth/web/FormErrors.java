@@ -1,0 +1,59 @@
+package dev.berth.web;
+
+import io.quarkus.qute.TemplateData;
+import dev.berth.common.FieldError;
+import dev.berth.common.InvalidInputException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A form's broken rules, for templates: the message beside each field, and a summary at the top. */
+@TemplateData
+public final class FormErrors {
+    private static final FormErrors NONE = new FormErrors(Map.of(), null);
+
+    private final Map<String, String> byField;
+    private final String summary;
+
+    private FormErrors(Map<String, String> byField, String summary) {
+        this.byField = byField;
+        this.summary = summary;
+    }
+
+    public static FormErrors none() {
+        return NONE;
+    }
+
+    public static FormErrors of(InvalidInputException e) {
+        var map = new LinkedHashMap<String, String>();
+        for (FieldError fe : e.errors()) {
+            map.putIfAbsent(fe.field(), fe.message());
+        }
+        return new FormErrors(map, "Please correct the highlighted fields; nothing was saved.");
+    }
+
+    /** A form-level error that belongs to no single field (e.g. a conflict). */
+    public static FormErrors message(String summary) {
+        return new FormErrors(Map.of(), summary);
+    }
+
+    public boolean any() {
+        return summary != null;
+    }
+
+    public String summary() {
+        return summary;
+    }
+
+    public boolean has(String field) {
+        return byField.containsKey(field);
+    }
+
+    public String get(String field) {
+        return byField.get(field);
+    }
+
+    public List<String> fields() {
+        return List.copyOf(byField.keySet());
+    }
+}
