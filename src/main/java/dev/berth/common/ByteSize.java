@@ -47,7 +47,28 @@ public final class ByteSize {
         return bytes.setScale(0, RoundingMode.HALF_UP).longValueExact();
     }
 
-    /** Binary units, at most one decimal: 1.5 GiB, 500 MiB, 0 B. */
+    /**
+     * Exactly, in the largest unit that divides it (binary first, then SI): for form fields, where a
+     * value must parse back to the same number of bytes. 50000000 → "50 MB", 1610612736 → "1536 MiB".
+     */
+    public static String formatExact(long bytes) {
+        for (int power = UNITS.length - 1; power > 0; power--) {
+            long binary = 1L << (10 * power);
+            if (bytes != 0 && bytes % binary == 0) {
+                return (bytes / binary) + " " + UNITS[power];
+            }
+        }
+        String[] si = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
+        for (int power = si.length - 1; power > 0; power--) {
+            long decimal = BigDecimal.TEN.pow(3 * power).longValue();
+            if (bytes != 0 && bytes % decimal == 0) {
+                return (bytes / decimal) + " " + si[power];
+            }
+        }
+        return String.valueOf(bytes);
+    }
+
+    /** Binary units, at most one decimal: 1.5 GiB, 500 MiB, 0 B. For display only: it rounds. */
     public static String format(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";

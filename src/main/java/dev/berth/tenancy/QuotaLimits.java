@@ -11,13 +11,13 @@ public record QuotaLimits(int vms, int vcpus, long memoryBytes, int buckets, lon
                           long storageHardBytes, int accessKeys, int containerMilliCpus, long containerMemoryBytes,
                           long containerReadBps, long containerWriteBps) {
 
-    /** The limits as a person would type them back into the form. */
+    /** The limits as a person would type them back into the form (exact: they parse back to the same bytes). */
     public QuotaInput asInput() {
-        return new QuotaInput(String.valueOf(vms), String.valueOf(vcpus), ByteSize.format(memoryBytes),
-                String.valueOf(buckets), ByteSize.format(storageSoftBytes), ByteSize.format(storageHardBytes),
+        return new QuotaInput(String.valueOf(vms), String.valueOf(vcpus), ByteSize.formatExact(memoryBytes),
+                String.valueOf(buckets), ByteSize.formatExact(storageSoftBytes), ByteSize.formatExact(storageHardBytes),
                 String.valueOf(accessKeys),
                 BigDecimal.valueOf(containerMilliCpus, 3).stripTrailingZeros().toPlainString(),
-                ByteSize.format(containerMemoryBytes), ByteSize.format(containerReadBps),
-                ByteSize.format(containerWriteBps));
+                ByteSize.formatExact(containerMemoryBytes), ByteSize.formatExact(containerReadBps),
+                ByteSize.formatExact(containerWriteBps));
     }
 }
