@@ -20,6 +20,19 @@ public class AuditLog {
     private static final Logger LOG = Logger.getLogger(AuditLog.class);
     private static final int REASON_MAX = 2000;
 
+    /**
+     * As {@link #record}, but never blocks the caller: for code that may run on an I/O thread (refusals
+     * raised by the security layer before a request reaches a worker thread).
+     */
+    public void recordSoon(String actor, String tenant, String action, String target, Outcome outcome, String reason,
+                           String requestId) {
+        if (io.vertx.core.Context.isOnEventLoopThread()) {
+            Thread.ofVirtual().name("audit").start(() -> record(actor, tenant, action, target, outcome, reason, requestId));
+        } else {
+            record(actor, tenant, action, target, outcome, reason, requestId);
+        }
+    }
+
     public void record(String actor, String tenant, String action, String target, Outcome outcome, String reason,
                        String requestId) {
         QuarkusTransaction.requiringNew().run(() -> {

@@ -69,6 +69,7 @@ public class AdminHostResource {
 
     @POST
     @Path("{id}/probe")
+    @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Test the connection now", description = "Answers within the probe timeout with the host's facts or the exact error.")
     public HostView probe(@PathParam("id") long id) {
         return prober.probe(id);

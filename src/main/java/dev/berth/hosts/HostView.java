@@ -17,6 +17,7 @@ public record HostView(long id, String name, HostKind kind, String uri, String s
         }
     }
 
+    @com.fasterxml.jackson.annotation.JsonProperty("status")
     public String status() {
         if (!enabled) {
             return "disabled";

@@ -104,7 +104,7 @@ public class ErrorMappers {
         RoutingContext ctx = current.getCurrent();
         String actor = identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
         String target = ctx == null ? null : ctx.request().method() + " " + ctx.request().path();
-        audit.record(actor, null, "access", target, Outcome.DENIED, reason, RequestIds.of(ctx));
+        audit.recordSoon(actor, null, "access", target, Outcome.DENIED, reason, RequestIds.of(ctx));
     }
 
     private static String summary(List<FieldError> errors) {
