@@ -1,0 +1,53 @@
+package dev.berth.hosts;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A host that hangs: listens on 127.0.0.1, accepts every connection and never sends a byte. Closing it closes
+ * the accepted sockets too, which lets a client stuck on them (an abandoned libvirt probe thread) return.
+ */
+final class SilentServer implements AutoCloseable {
+    private final ServerSocket server;
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+
+    SilentServer() throws IOException {
+        server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().name("silent-server").start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    accepted.add(server.accept());
+                } catch (IOException e) {
+                    return; // closed
+                }
+            }
+        });
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    int acceptedConnections() {
+        return accepted.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket socket : accepted) {
+            socket.close();
+        }
+    }
+
+    /** A loopback port nobody listens on (bound, then released: the kernel hands out ports in sequence). */
+    static int refusedPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+}
