@@ -1,5 +1,6 @@
 package dev.berth.hosts;
 
+import com.sun.jna.Pointer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Objects;
@@ -13,6 +14,8 @@ import org.jboss.logging.Logger;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
+import org.libvirt.jna.Libvirt.VirErrorCallback;
+import org.libvirt.jna.virError;
 
 /**
  * KVM hosts through libvirt (libvirt-java over JNA, the native {@code libvirt0} client library).
@@ -88,6 +91,7 @@ public class LibvirtConnector implements HostConnector {
 
     /** Runs on the probe thread: libvirt's last-error state is per thread, so all calls stay on this one. */
     private static HostFacts readFacts(String uri, long started) throws LibvirtException {
+        QuietErrors.install();
         Connect conn = new Connect(uri, true); // read-only: a probe never changes the host
         try {
             NodeInfo node = conn.nodeInfo();
@@ -123,11 +127,39 @@ public class LibvirtConnector implements HostConnector {
         }
     }
 
+    /**
+     * libvirt's default error handler prints every error to stderr ("libvirt: XML-RPC error : …"). Errors reach
+     * the caller as LibvirtException anyway (libvirt-java reads the thread's last error), so the process-wide
+     * handler is replaced by one that does nothing, once, before the first connection.
+     */
+    private static final class QuietErrors {
+        // A strong reference: JNA frees a callback's native stub once the Java object is collected.
+        private static final VirErrorCallback IGNORE = new VirErrorCallback() {
+            @Override
+            public void errorCallback(Pointer userData, virError error) {
+                // reported through LibvirtException
+            }
+        };
+
+        static {
+            try {
+                Connect.setErrorCallback(IGNORE);
+            } catch (LibvirtException e) {
+                LOG.debugf("libvirt error handler not replaced: %s", e.getMessage());
+            }
+        }
+
+        static void install() {
+            // the static initializer did the work
+        }
+    }
+
     /** e.g. "QEMU 7.2.0, libvirt 9.0.0": the hypervisor and the libvirt daemon that manages it. */
     private static String version(Connect conn) throws LibvirtException {
         String type = conn.getType();
         long hypervisor = conn.getVersion(); // 0 when the driver does not know
-        String daemon = formatVersion(conn.getLibVirVersion());
+        // virConnectGetLibVersion: the libvirt of the daemon on the host, not our local client library
+        String daemon = formatVersion(conn.getLibVersion());
         return hypervisor > 0
                 ? type + " " + formatVersion(hypervisor) + ", libvirt " + daemon
                 : type + ", libvirt " + daemon;
