@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A host that hangs: listens on 127.0.0.1, accepts every connection and never sends a byte. Closing it closes
@@ -14,13 +15,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class SilentServer implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    private final AtomicInteger hungUpByClient = new AtomicInteger();
 
     SilentServer() throws IOException {
         server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().name("silent-server").start(() -> {
             while (!server.isClosed()) {
                 try {
-                    accepted.add(server.accept());
+                    Socket socket = server.accept();
+                    accepted.add(socket);
+                    Thread.ofVirtual().start(() -> awaitHangUp(socket));
                 } catch (IOException e) {
                     return; // closed
                 }
@@ -34,6 +38,22 @@ final class SilentServer implements AutoCloseable {
 
     int acceptedConnections() {
         return accepted.size();
+    }
+
+    /** Connections the client closed (it gave up: nothing of it stays behind on this connection). */
+    int hungUpByClient() {
+        return hungUpByClient.get();
+    }
+
+    private void awaitHangUp(Socket socket) {
+        try {
+            while (socket.getInputStream().read() >= 0) {
+                // whatever the client sends is ignored
+            }
+            hungUpByClient.incrementAndGet();
+        } catch (IOException e) {
+            // we closed it ourselves
+        }
     }
 
     @Override
