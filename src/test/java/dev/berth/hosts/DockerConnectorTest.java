@@ -1,5 +1,6 @@
 package dev.berth.hosts;
 
+import dev.berth.support.SilentServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -6,37 +6,68 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A host that accepts connections on 127.0.0.1 and never says a word: the worst kind of down, the kind
- * that makes a client without a timeout hang forever.
+ * A host that hangs: listens on 127.0.0.1, accepts every connection and never sends a byte. Closing it closes
+ * the accepted sockets too, which lets a client stuck on them (an abandoned libvirt probe thread) return.
  */
 public final class SilentServer implements AutoCloseable {
-    private final ServerSocket socket;
-    private final List<Socket> held = new CopyOnWriteArrayList<>();
+    private final ServerSocket server;
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    private final AtomicInteger hungUpByClient = new AtomicInteger();
 
     public SilentServer() throws IOException {
-        socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().start(() -> {
-            while (!socket.isClosed()) {
+        server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().name("silent-server").start(() -> {
+            while (!server.isClosed()) {
                 try {
-                    held.add(socket.accept());
+                    Socket socket = server.accept();
+                    accepted.add(socket);
+                    Thread.ofVirtual().start(() -> awaitHangUp(socket));
                 } catch (IOException e) {
-                    return;
+                    return; // closed
                 }
             }
         });
     }
 
     public int port() {
-        return socket.getLocalPort();
+        return server.getLocalPort();
+    }
+
+    public int acceptedConnections() {
+        return accepted.size();
+    }
+
+    /** Connections the client closed (it gave up: nothing of it stays behind on this connection). */
+    public int hungUpByClient() {
+        return hungUpByClient.get();
+    }
+
+    private void awaitHangUp(Socket socket) {
+        try {
+            while (socket.getInputStream().read() >= 0) {
+                // whatever the client sends is ignored
+            }
+            hungUpByClient.incrementAndGet();
+        } catch (IOException e) {
+            // we closed it ourselves
+        }
     }
 
     @Override
     public void close() throws IOException {
-        socket.close();
-        for (Socket s : held) {
-            s.close();
+        server.close();
+        for (Socket socket : accepted) {
+            socket.close();
+        }
+    }
+
+    /** A loopback port nobody listens on (bound, then released: the kernel hands out ports in sequence). */
+    public static int refusedPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
         }
     }
 }
