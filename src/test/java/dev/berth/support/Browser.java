@@ -1,0 +1,78 @@
+package dev.berth.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** Debian's headless Chromium driven through Debian's chromedriver; nothing downloaded, nothing but loopback. */
+public final class Browser implements AutoCloseable {
+    public final ChromeDriver driver;
+    public final WebDriverWait wait;
+    private final Path profile;
+    private final URL portal;
+
+    public Browser(URL portal) throws IOException {
+        this.portal = portal;
+        profile = Files.createTempDirectory("berth-chromium");
+        var options = new ChromeOptions();
+        options.setBinary(System.getProperty("berth.chromium", "/usr/bin/chromium"));
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1280,860", "--user-data-dir=" + profile);
+        var service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(System.getProperty("berth.chromedriver", "/usr/bin/chromedriver")))
+                .usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+        wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+    }
+
+    public void open(String path) {
+        driver.get(portal.toString().replaceAll("/$", "") + path);
+    }
+
+    /** Through Keycloak's own login form, as a person signs in. */
+    public void signIn(DemoUser user) {
+        open("/");
+        visible(By.id("username")).sendKeys(user.username());
+        driver.findElement(By.id("password")).sendKeys(user.password());
+        driver.findElement(By.id("kc-login")).click();
+        wait.until(ExpectedConditions.urlContains(portal.getHost() + ":" + portal.getPort()));
+    }
+
+    public WebElement visible(By by) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    public void type(String id, String text) {
+        WebElement field = visible(By.id(id));
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    public void screenshot(String name) throws IOException {
+        Path dir = Path.of("target", "screenshots");
+        Files.createDirectories(dir);
+        Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void close() throws IOException {
+        driver.quit();
+        try (var files = Files.walk(profile)) {
+            files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        }
+    }
+}
