@@ -91,14 +91,25 @@ public final class HostRules {
         return new Valid(name, kind, uri, storage, labels, in.enabled() == null || in.enabled(), ca, cert, key);
     }
 
-    static String libvirtUriProblem(String text) {
-        URI uri;
-        try {
-            uri = new URI(text);
-        } catch (URISyntaxException e) {
-            return "is not a URI: " + e.getReason();
+    /** A parsed URI and its lower-case scheme, or why the text is not a URI. */
+    private record Parsed(URI uri, String scheme, String problem) {
+        static Parsed of(String text) {
+            try {
+                URI uri = new URI(text);
+                return new Parsed(uri, uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT), null);
+            } catch (URISyntaxException e) {
+                return new Parsed(null, "", "is not a URI: " + e.getReason());
+            }
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    }
+
+    static String libvirtUriProblem(String text) {
+        Parsed p = Parsed.of(text);
+        if (p.problem() != null) {
+            return p.problem();
+        }
+        URI uri = p.uri();
+        String scheme = p.scheme();
         if (scheme.equals("test")) {
             String path = uri.getPath();
             return path == null || path.isBlank() || path.equals("/") ? "test:/// needs 'default' or the absolute path of a host XML file" : null;
@@ -117,13 +128,12 @@ public final class HostRules {
     }
 
     static String dockerUriProblem(String text) {
-        URI uri;
-        try {
-            uri = new URI(text);
-        } catch (URISyntaxException e) {
-            return "is not a URI: " + e.getReason();
+        Parsed p = Parsed.of(text);
+        if (p.problem() != null) {
+            return p.problem();
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        URI uri = p.uri();
+        String scheme = p.scheme();
         if (scheme.equals("unix")) {
             return uri.getPath() != null && uri.getPath().startsWith("/") && uri.getPath().length() > 1 ? null
                     : "needs the socket's absolute path, like unix:///var/run/docker.sock";

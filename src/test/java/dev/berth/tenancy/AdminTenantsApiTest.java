@@ -95,6 +95,19 @@ class AdminTenantsApiTest {
     }
 
     @Test
+    void membersOfASuspendedTenantAreToldSo() {
+        io.restassured.RestAssured.given().auth().oauth2(DemoUser.BOB.token()).when().get("/")
+                .then().statusCode(200).body(not(containsString("id=\"tenant-suspended\"")));
+        try {
+            as(DemoUser.CAROL).body(Map.of("suspended", true)).when().put("/api/v1/admin/tenants/globex").then().statusCode(200);
+            io.restassured.RestAssured.given().auth().oauth2(DemoUser.BOB.token()).when().get("/")
+                    .then().statusCode(200).body(containsString("id=\"tenant-suspended\""));
+        } finally {
+            as(DemoUser.CAROL).body(Map.of("suspended", false)).when().put("/api/v1/admin/tenants/globex").then().statusCode(200);
+        }
+    }
+
+    @Test
     void aUserWithoutTenantHasNoQuota() {
         as(DemoUser.ERIN).when().get("/api/v1/quota").then().statusCode(404).contentType("application/problem+json");
     }
