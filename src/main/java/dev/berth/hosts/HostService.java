@@ -37,10 +37,8 @@ public class HostService {
 
     public HostView create(Actor actor, HostInput input) {
         HostRules.Valid v = validated(actor, "host.create", input == null ? null : input.name(), input, false);
+        refuseDuplicateName(actor, "host.create", v.name(), null);
         long id = QuarkusTransaction.requiringNew().call(() -> {
-            if (Host.count("name", v.name()) > 0) {
-                throw InvalidInputException.of("name", "a host named '" + v.name() + "' already exists");
-            }
             var h = new Host();
             h.createdAt = Instant.now();
             apply(h, v);
@@ -54,10 +52,8 @@ public class HostService {
     public HostView update(Actor actor, long id, HostInput input) {
         Host current = QuarkusTransaction.joiningExisting().call(() -> find(id));
         HostRules.Valid v = validated(actor, "host.update", current.name, input, current.tlsKeySealed != null);
+        refuseDuplicateName(actor, "host.update", v.name(), id);
         QuarkusTransaction.requiringNew().run(() -> {
-            if (Host.count("name = ?1 and id <> ?2", v.name(), id) > 0) {
-                throw InvalidInputException.of("name", "a host named '" + v.name() + "' already exists");
-            }
             Host h = find(id);
             if (h.kind != v.kind() && !residentsOn(id).isEmpty()) {
                 throw InvalidInputException.of("kind", "cannot change while tenants' resources live on this host");
@@ -96,6 +92,17 @@ public class HostService {
         var all = new ArrayList<String>();
         residents.forEach(r -> all.addAll(r.residentsOn(id)));
         return all;
+    }
+
+    /** Names are unique; the database's constraint backs this check up for two admins racing. */
+    private void refuseDuplicateName(Actor actor, String action, String name, Long exceptId) {
+        long clashes = QuarkusTransaction.joiningExisting().call(() -> exceptId == null ? Host.count("name", name)
+                : Host.count("name = ?1 and id <> ?2", name, exceptId));
+        if (clashes > 0) {
+            var e = InvalidInputException.of("name", "a host named '" + name + "' already exists");
+            audit.record(actor.username(), null, action, name, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw e;
+        }
     }
 
     private HostRules.Valid validated(Actor actor, String action, String target, HostInput input, boolean keyStored) {

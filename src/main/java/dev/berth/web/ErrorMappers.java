@@ -87,6 +87,12 @@ public class ErrorMappers {
 
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.hibernate.exception.ConstraintViolationException) {
+                // Two changes raced past the service's checks; the database kept its invariants.
+                return build(409, "Conflict", "This conflicts with a change made at the same moment. Reload and try again.", null);
+            }
+        }
         RoutingContext ctx = current.getCurrent();
         String requestId = RequestIds.of(ctx);
         LOG.errorf(e, "Unexpected error on %s %s (request %s)", ctx == null ? "?" : ctx.request().method(),
