@@ -1,6 +1,5 @@
 package dev.berth.hosts;
 
-import dev.berth.common.SecretBox;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,7 +31,7 @@ public class HostProber {
     @Inject
     HostsConfig config;
     @Inject
-    SecretBox secrets;
+    HostService hostService;
 
     private final ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("host-probe-", 0).factory());
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
@@ -69,7 +68,7 @@ public class HostProber {
             String error = null;
             long t0 = System.nanoTime();
             try {
-                facts = connector(snapshot.kind).probe(endpoint(snapshot), config.probeTimeout());
+                facts = connector(snapshot.kind).probe(hostService.endpoint(id), config.probeTimeout());
             } catch (HostProbeException e) {
                 error = e.getMessage();
             } catch (RuntimeException e) {
@@ -105,12 +104,6 @@ public class HostProber {
             }
             return HostView.of(h);
         });
-    }
-
-    Endpoint endpoint(Host h) {
-        Endpoint.TlsMaterial tls = h.tlsKeySealed == null ? null
-                : new Endpoint.TlsMaterial(h.tlsCaPem, h.tlsCertPem, secrets.open(h.tlsKeySealed));
-        return new Endpoint(h.uri, tls);
     }
 
     private HostConnector connector(HostKind kind) {

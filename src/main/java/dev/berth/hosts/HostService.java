@@ -31,6 +31,22 @@ public class HostService {
                 Host.<Host>listAll(Sort.by("kind").and("name")).stream().map(HostView::of).toList());
     }
 
+    /** Enabled hosts of one kind, for features that place or find things on them. */
+    public List<HostView> enabled(HostKind kind) {
+        return QuarkusTransaction.joiningExisting().call(() ->
+                Host.<Host>list("enabled = true and kind = ?1", Sort.by("name"), kind).stream().map(HostView::of).toList());
+    }
+
+    /** How to reach a host, TLS key opened: for adapters only, never for a page or a response. */
+    public Endpoint endpoint(long id) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            Host h = find(id);
+            Endpoint.TlsMaterial tls = h.tlsKeySealed == null ? null
+                    : new Endpoint.TlsMaterial(h.tlsCaPem, h.tlsCertPem, secrets.open(h.tlsKeySealed));
+            return new Endpoint(h.uri, tls);
+        });
+    }
+
     public HostView get(long id) {
         return QuarkusTransaction.joiningExisting().call(() -> HostView.of(find(id)));
     }

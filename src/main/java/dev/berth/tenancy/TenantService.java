@@ -160,6 +160,18 @@ public class TenantService {
         return limits;
     }
 
+    /** The database id behind a slug, for features that keep rows per tenant. */
+    public long idOf(String slug) {
+        return QuarkusTransaction.joiningExisting().call(() -> find(slug).id);
+    }
+
+    public String slugOf(long id) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            Tenant t = Tenant.findById(id);
+            return t == null ? null : t.slug;
+        });
+    }
+
     public TenantUsage usage(String slug) {
         long id = QuarkusTransaction.joiningExisting().call(() -> find(slug).id);
         TenantUsage total = TenantUsage.NONE;

@@ -29,13 +29,6 @@ public class PageResource {
     }
 
     @GET
-    @Path("machines")
-    @Operation(hidden = true)
-    public TemplateInstance machines() {
-        return user.currentTenant().map(Pages::machines).orElseGet(this::withoutTenant);
-    }
-
-    @GET
     @Path("storage")
     @Operation(hidden = true)
     public TemplateInstance storage() {

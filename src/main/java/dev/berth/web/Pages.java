@@ -17,8 +17,6 @@ public final class Pages {
 
     public static native TemplateInstance admin(long tenantCount, List<TenantView> tenants);
 
-    public static native TemplateInstance machines(TenantView tenant);
-
     public static native TemplateInstance storage(TenantView tenant);
 
     public static native TemplateInstance signedOut();

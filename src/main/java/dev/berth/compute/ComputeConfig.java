@@ -1,0 +1,12 @@
+package dev.berth.compute;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+@ConfigMapping(prefix = "berth.compute")
+public interface ComputeConfig {
+    /** Longest one call to a KVM host may take; a page waits at most about this long for its slowest host. */
+    @WithDefault("5s")
+    Duration callTimeout();
+}

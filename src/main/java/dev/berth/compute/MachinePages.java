@@ -1,0 +1,122 @@
+package dev.berth.compute;
+
+import dev.berth.common.ConflictException;
+import dev.berth.common.InvalidInputException;
+import dev.berth.tenancy.CurrentUser;
+import dev.berth.tenancy.TenantView;
+import dev.berth.web.Flash;
+import dev.berth.web.Pager;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The tenant's machine pages: a searchable, paged list and a detail page with confirmed power actions. */
+@Path("/machines")
+@Produces(MediaType.TEXT_HTML)
+public class MachinePages {
+    static final int PAGE_SIZE = 50;
+
+    @Inject
+    MachineService machines;
+    @Inject
+    CurrentUser user;
+
+    @CheckedTemplate(basePath = "compute")
+    static class Templates {
+        static native TemplateInstance list(TenantView tenant, List<MachineView> machines, String q, String state, Pager pager, String error);
+
+        static native TemplateInstance detail(MachineService.MachineDetail m);
+
+        static native TemplateInstance state(MachineView machine, String message, boolean failed);
+    }
+
+    @GET
+    public Response list(@QueryParam("q") String q, @QueryParam("state") String state,
+                         @QueryParam("page") @DefaultValue("0") int page) {
+        Optional<TenantView> tenant = user.currentTenant();
+        if (tenant.isEmpty()) { // admins manage machines in the admin section; others are told why there are none
+            return user.isAdmin() ? Response.seeOther(java.net.URI.create("/admin/vms")).build()
+                    : Response.ok(dev.berth.web.Pages.noTenant()).build();
+        }
+        var filters = new LinkedHashMap<String, String>();
+        filters.put("q", q);
+        filters.put("state", state);
+        try {
+            List<MachineView> all = MachineFilter.apply(machines.machines(tenant.get().slug()), q, state);
+            int p = Math.max(0, page);
+            int from = Math.min(all.size(), p * PAGE_SIZE);
+            return Response.ok(Templates.list(tenant.get(), all.subList(from, Math.min(all.size(), from + PAGE_SIZE)),
+                    q == null ? "" : q, state == null ? "" : state, Pager.of("/machines", filters, p, PAGE_SIZE, all.size()), null)).build();
+        } catch (InvalidInputException e) {
+            return Response.status(400).entity(Templates.list(tenant.get(), List.of(), q == null ? "" : q, "",
+                    Pager.of("/machines", filters, 0, PAGE_SIZE, 0), e.errors().get(0).message())).build();
+        }
+    }
+
+    @GET
+    @Path("{id}")
+    public TemplateInstance detail(@PathParam("id") long id) {
+        return Templates.detail(machines.detail(tenant(), id));
+    }
+
+    /** Power actions: an htmx fragment with the new state (or the refusal), or a redirect with a flash without JavaScript. */
+    @POST
+    @Path("{id}/actions/{action}")
+    @Consumes(MediaType.WILDCARD)
+    public Response act(@PathParam("id") long id, @PathParam("action") String action, @HeaderParam("HX-Request") String htmx) {
+        String tenant = tenant();
+        PowerAction a;
+        try {
+            a = PowerAction.valueOf(action.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new jakarta.ws.rs.NotFoundException();
+        }
+        String message;
+        boolean failed = false;
+        MachineView after;
+        try {
+            after = machines.act(user.actor(), tenant, id, a);
+            message = switch (a) {
+                case START -> "Started.";
+                case SHUTDOWN -> "Shutdown requested (ACPI); the guest decides when it is off.";
+                case REBOOT -> "Reboot requested.";
+                case POWEROFF -> "Forced off.";
+            };
+        } catch (ConflictException e) {
+            after = machines.machine(tenant, id);
+            message = e.getMessage();
+            failed = true;
+        }
+        if (htmx != null) {
+            return Response.ok(Templates.state(after, message, failed)).build(); // htmx swaps only 2xx; the fragment says it failed
+        }
+        return Flash.redirect("/machines/" + id, message);
+    }
+
+    /** The current state only, for the detail page to refresh itself without a full reload. */
+    @GET
+    @Path("{id}/state")
+    public TemplateInstance state(@PathParam("id") long id) {
+        return Templates.state(machines.machine(tenant(), id), null, false);
+    }
+
+    private String tenant() {
+        return user.currentTenant().map(TenantView::slug)
+                .orElseThrow(() -> new dev.berth.common.NotFoundException("You belong to no tenant, so there are no machines."));
+    }
+}

@@ -1,0 +1,305 @@
+package dev.berth.compute;
+
+import dev.berth.audit.Actor;
+import dev.berth.audit.AuditLog;
+import dev.berth.audit.Outcome;
+import dev.berth.common.ConflictException;
+import dev.berth.common.InvalidInputException;
+import dev.berth.common.NotFoundException;
+import dev.berth.hosts.HostKind;
+import dev.berth.hosts.HostResidents;
+import dev.berth.hosts.HostService;
+import dev.berth.hosts.HostView;
+import dev.berth.tenancy.TenantService;
+import dev.berth.tenancy.TenantUsage;
+import dev.berth.tenancy.UsageSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Machines: discovery on KVM hosts, assignment to tenants within quota, the tenant's view with live state,
+ * and power actions. Calls to hosts run in parallel, each bounded by the call timeout, so a page costs about
+ * its slowest host, and a host that hangs shows its machines as "state unknown" instead of stalling.
+ */
+@ApplicationScoped
+public class MachineService implements UsageSource, HostResidents {
+    @Inject
+    Hypervisor hypervisor;
+    @Inject
+    HostService hosts;
+    @Inject
+    TenantService tenants;
+    @Inject
+    AuditLog audit;
+    @Inject
+    ComputeConfig config;
+    @Inject
+    dev.berth.tenancy.CurrentUser user;
+
+    private final ExecutorService fanOut = Executors.newVirtualThreadPerTaskExecutor();
+
+    /** What one host said: its domains by UUID, or why it said nothing. */
+    record HostAnswer(Map<String, DomainSummary> domains, String error) {
+    }
+
+    /** A domain found on a host, assigned or not. */
+    public record DiscoveredVm(long hostId, String host, String uuid, String name, DomainState state, int vcpus,
+                               long memoryBytes, String tenant, Long assignmentId) {
+        public String memoryText() {
+            return dev.berth.common.ByteSize.format(memoryBytes);
+        }
+    }
+
+    public record Discovery(List<DiscoveredVm> domains, Map<String, String> unreachableHosts) {
+    }
+
+    /** A domain named by where it lives: host and UUID (a name alone is not an identity). */
+    public record DomainRef(Long hostId, String uuid) {
+    }
+
+    // ------------------------------------------------------------------ admin: discovery and assignment
+
+    public Discovery discover() {
+        List<HostView> kvm = hosts.enabled(HostKind.KVM);
+        Map<Long, HostAnswer> answers = ask(kvm.stream().map(HostView::id).toList());
+        Map<String, VmAssignment> assigned = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>listAll())
+                .stream().collect(Collectors.toMap(a -> a.hostId + "/" + a.domainUuid, Function.identity()));
+        Map<Long, String> slugs = new HashMap<>();
+        var found = new ArrayList<DiscoveredVm>();
+        var unreachable = new LinkedHashMap<String, String>();
+        for (HostView h : kvm) {
+            HostAnswer answer = answers.get(h.id());
+            if (answer.error() != null) {
+                unreachable.put(h.name(), answer.error());
+                continue;
+            }
+            for (DomainSummary d : answer.domains().values()) {
+                VmAssignment a = assigned.get(h.id() + "/" + d.uuid());
+                String tenant = a == null ? null : slugs.computeIfAbsent(a.tenantId, tenants::slugOf);
+                found.add(new DiscoveredVm(h.id(), h.name(), d.uuid(), d.name(), d.state(), d.vcpus(), d.memoryBytes(),
+                        tenant, a == null ? null : a.id));
+            }
+        }
+        found.sort(java.util.Comparator.comparing(DiscoveredVm::host).thenComparing(DiscoveredVm::name));
+        return new Discovery(found, unreachable);
+    }
+
+    /** Assigns domains to a tenant, all or none, within its quota. */
+    public List<Long> assign(Actor actor, String tenantSlug, List<DomainRef> refs) {
+        if (refs == null || refs.isEmpty()) {
+            throw InvalidInputException.of("domains", "name at least one domain by host id and UUID");
+        }
+        long tenantId = tenants.idOf(tenantSlug);
+        Map<Long, HostAnswer> answers = ask(refs.stream().map(r -> {
+            if (r.hostId() == null || r.uuid() == null || r.uuid().isBlank()) {
+                throw InvalidInputException.of("domains", "every domain needs a hostId and a uuid");
+            }
+            hosts.get(r.hostId()); // 404 for an unknown host
+            return r.hostId();
+        }).distinct().toList());
+        var adding = new ArrayList<DomainSummary>();
+        for (DomainRef r : refs) {
+            HostAnswer answer = answers.get(r.hostId());
+            if (answer.error() != null) {
+                throw new ConflictException("Host " + r.hostId() + " did not answer (" + answer.error() + "); nothing was assigned.");
+            }
+            DomainSummary d = answer.domains().get(r.uuid().trim().toLowerCase(java.util.Locale.ROOT));
+            if (d == null) {
+                throw InvalidInputException.of("domains", "host " + r.hostId() + " has no domain " + r.uuid());
+            }
+            adding.add(d);
+        }
+        TenantUsage now = tenants.usage(tenantSlug);
+        Optional<String> refusal = AssignmentRules.quotaRefusal(tenantSlug, tenants.quota(tenantSlug), now, adding);
+        if (refusal.isPresent()) {
+            audit.record(actor.username(), tenantSlug, "vm.assign", names(adding), Outcome.FAILED, refusal.get(), actor.requestId());
+            throw new ConflictException(refusal.get());
+        }
+        List<Long> ids = QuarkusTransaction.requiringNew().call(() -> {
+            var created = new ArrayList<Long>();
+            for (int i = 0; i < refs.size(); i++) {
+                DomainRef r = refs.get(i);
+                DomainSummary d = adding.get(i);
+                VmAssignment existing = VmAssignment.find("hostId = ?1 and domainUuid = ?2", r.hostId(), d.uuid()).firstResult();
+                if (existing != null) {
+                    throw new ConflictException(d.name() + " is already assigned to tenant " + tenants.slugOf(existing.tenantId)
+                            + "; unassign it first. Nothing was assigned.");
+                }
+                var a = new VmAssignment();
+                a.tenantId = tenantId;
+                a.hostId = r.hostId();
+                a.domainUuid = d.uuid();
+                a.name = d.name();
+                a.vcpus = d.vcpus();
+                a.memoryBytes = d.memoryBytes();
+                a.assignedAt = Instant.now();
+                a.assignedBy = actor.username();
+                a.persist();
+                created.add(a.id);
+            }
+            return created;
+        });
+        audit.record(actor.username(), tenantSlug, "vm.assign", names(adding), Outcome.OK, null, actor.requestId());
+        return ids;
+    }
+
+    public void unassign(Actor actor, List<Long> assignmentIds) {
+        if (assignmentIds == null || assignmentIds.isEmpty()) {
+            throw InvalidInputException.of("ids", "name at least one assignment");
+        }
+        for (Long id : assignmentIds) {
+            VmAssignment a = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>findById(id));
+            if (a == null) {
+                throw new NotFoundException("There is no assignment " + id + ".");
+            }
+            String slug = tenants.slugOf(a.tenantId);
+            QuarkusTransaction.requiringNew().run(() -> VmAssignment.deleteById(id));
+            audit.record(actor.username(), slug, "vm.unassign", a.name + " (" + a.domainUuid + ")", Outcome.OK, null, actor.requestId());
+        }
+    }
+
+    // ------------------------------------------------------------------ tenant: machines and actions
+
+    /** The tenant's machines with their live state, by name. */
+    public List<MachineView> machines(String tenantSlug) {
+        long tenantId = tenants.idOf(tenantSlug);
+        List<VmAssignment> mine = QuarkusTransaction.joiningExisting().call(() ->
+                VmAssignment.<VmAssignment>list("tenantId", io.quarkus.panache.common.Sort.by("name"), tenantId));
+        Map<Long, HostAnswer> answers = ask(mine.stream().map(a -> a.hostId).distinct().toList());
+        Map<Long, String> hostNames = new HashMap<>();
+        return mine.stream().map(a -> view(a, answers.get(a.hostId), hostNames.computeIfAbsent(a.hostId, id -> hosts.get(id).name())))
+                .toList();
+    }
+
+    /** One of the tenant's machines; another tenant's id is as unknown as an id that never existed. */
+    public MachineView machine(String tenantSlug, long id) {
+        VmAssignment a = owned(tenantSlug, id);
+        return view(a, ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name());
+    }
+
+    public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error) {
+    }
+
+    public MachineDetail detail(String tenantSlug, long id) {
+        VmAssignment a = owned(tenantSlug, id);
+        MachineView view = machine(tenantSlug, id);
+        try {
+            DomainDetail d = hypervisor.describe(hosts.endpoint(a.hostId), a.domainUuid, config.callTimeout());
+            return new MachineDetail(view, d, TuningAdvice.of(d), null);
+        } catch (HypervisorException e) {
+            return new MachineDetail(view, null, List.of(), e.getMessage());
+        }
+    }
+
+    public DomainStats stats(String tenantSlug, long id) {
+        VmAssignment a = owned(tenantSlug, id);
+        try {
+            return hypervisor.stats(hosts.endpoint(a.hostId), a.domainUuid, config.callTimeout());
+        } catch (HypervisorException e) {
+            throw new ConflictException("No statistics for " + a.name + ": " + e.getMessage());
+        }
+    }
+
+    /** A power action, refused with the reason when the machine's state does not allow it; audited either way. */
+    public MachineView act(Actor actor, String tenantSlug, long id, PowerAction action) {
+        VmAssignment a = owned(tenantSlug, id);
+        MachineView now = machine(tenantSlug, id);
+        String what = "vm." + action.name().toLowerCase(java.util.Locale.ROOT);
+        Optional<String> refusal = now.missing() ? Optional.of(a.name + " is missing from its host.")
+                : PowerRules.refusal(a.name, now.state(), action);
+        if (refusal.isPresent()) {
+            audit.record(actor.username(), tenantSlug, what, a.name, Outcome.FAILED, refusal.get(), actor.requestId());
+            throw new ConflictException(refusal.get());
+        }
+        try {
+            hypervisor.act(hosts.endpoint(a.hostId), a.domainUuid, action, config.callTimeout());
+        } catch (HypervisorException e) {
+            audit.record(actor.username(), tenantSlug, what, a.name, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The host refused to " + action.name().toLowerCase(java.util.Locale.ROOT) + " " + a.name + ": " + e.getMessage());
+        }
+        audit.record(actor.username(), tenantSlug, what, a.name, Outcome.OK, null, actor.requestId());
+        return machine(tenantSlug, id);
+    }
+
+    // ------------------------------------------------------------------ quota usage and host residents
+
+    @Override
+    public TenantUsage usage(long tenantId) {
+        List<VmAssignment> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>list("tenantId", tenantId));
+        return new TenantUsage(mine.size(), mine.stream().mapToInt(a -> a.vcpus).sum(),
+                mine.stream().mapToLong(a -> a.memoryBytes).sum(), 0, 0, 0);
+    }
+
+    @Override
+    public List<String> residentsOn(long hostId) {
+        return QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>list("hostId", hostId)).stream()
+                .map(a -> "VM " + a.name + " of tenant " + tenants.slugOf(a.tenantId)).toList();
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private VmAssignment owned(String tenantSlug, long id) {
+        long tenantId = tenants.idOf(tenantSlug);
+        VmAssignment a = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>findById(id));
+        if (a == null || a.tenantId != tenantId) {
+            if (a != null) { // someone else's machine: refused exactly like an unknown id, and recorded
+                Actor actor = user.actor();
+                audit.record(actor.username(), tenantSlug, "vm.access", "machine " + id, Outcome.DENIED,
+                        "belongs to another tenant", actor.requestId());
+            }
+            throw new NotFoundException("There is no machine " + id + ".");
+        }
+        return a;
+    }
+
+    private static MachineView view(VmAssignment a, HostAnswer answer, String hostName) {
+        if (answer == null || answer.error() != null) {
+            return new MachineView(a.id, a.name, a.hostId, hostName, a.domainUuid, DomainState.UNKNOWN, false, a.vcpus, a.memoryBytes,
+                    "host " + hostName + " did not answer: " + (answer == null ? "no answer" : answer.error()));
+        }
+        DomainSummary d = answer.domains().get(a.domainUuid.toLowerCase(java.util.Locale.ROOT));
+        if (d == null) {
+            return new MachineView(a.id, a.name, a.hostId, hostName, a.domainUuid, DomainState.UNKNOWN, true, a.vcpus, a.memoryBytes,
+                    "host " + hostName + " has no domain " + a.domainUuid + " any more");
+        }
+        return new MachineView(a.id, d.name(), a.hostId, hostName, a.domainUuid, d.state(), false, d.vcpus(), d.memoryBytes(), null);
+    }
+
+    /** Lists the domains of these hosts in parallel; each answer arrives within the call timeout. */
+    Map<Long, HostAnswer> ask(List<Long> hostIds) {
+        var futures = new LinkedHashMap<Long, CompletableFuture<HostAnswer>>();
+        for (Long id : hostIds) {
+            var endpoint = hosts.endpoint(id);
+            futures.put(id, CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new HostAnswer(hypervisor.listDomains(endpoint, config.callTimeout()).stream()
+                            .collect(Collectors.toMap(d -> d.uuid().toLowerCase(java.util.Locale.ROOT), Function.identity(), (x, y) -> x)), null);
+                } catch (HypervisorException e) {
+                    return new HostAnswer(Map.of(), e.getMessage());
+                } catch (RuntimeException e) {
+                    return new HostAnswer(Map.of(), e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+            }, fanOut));
+        }
+        var answers = new HashMap<Long, HostAnswer>();
+        futures.forEach((id, f) -> answers.put(id, f.join()));
+        return answers;
+    }
+
+    private static String names(List<DomainSummary> domains) {
+        return String.join(", ", domains.stream().map(DomainSummary::name).toList());
+    }
+}

@@ -1,0 +1,78 @@
+package dev.berth.compute;
+
+import dev.berth.common.InvalidInputException;
+import dev.berth.common.NotFoundException;
+import dev.berth.tenancy.CurrentUser;
+import dev.berth.tenancy.TenantView;
+import jakarta.inject.Inject;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Locale;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/vms")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Machines")
+public class VmResource {
+    @Inject
+    MachineService machines;
+    @Inject
+    CurrentUser user;
+
+    public record MachinePage(List<MachineView> items, int page, int size, long total) {
+    }
+
+    @GET
+    @Operation(summary = "My tenant's machines", description = "Live state from each host (UNKNOWN when a host does not answer in time). q searches names; state filters.")
+    public MachinePage list(@QueryParam("q") String q, @QueryParam("state") String state,
+                            @QueryParam("page") @DefaultValue("0") @Min(0) int page,
+                            @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
+        List<MachineView> all = MachineFilter.apply(machines.machines(tenant()), q, state);
+        int from = Math.min(all.size(), page * size);
+        return new MachinePage(all.subList(from, Math.min(all.size(), from + size)), page, size, all.size());
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "One machine: facts from its domain definition and tuning advice")
+    public MachineService.MachineDetail get(@PathParam("id") long id) {
+        return machines.detail(tenant(), id);
+    }
+
+    @GET
+    @Path("{id}/stats")
+    @Operation(summary = "A machine's counters now (CPU time, memory, disk and network bytes)")
+    public DomainStats stats(@PathParam("id") long id) {
+        return machines.stats(tenant(), id);
+    }
+
+    @POST
+    @Path("{id}/actions/{action}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "start, shutdown (ACPI), reboot or poweroff", description = "409 with the reason when the machine's state does not allow it.")
+    public MachineView act(@PathParam("id") long id, @PathParam("action") String action) {
+        PowerAction a;
+        try {
+            a = PowerAction.valueOf(action.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw InvalidInputException.of("action", "must be start, shutdown, reboot or poweroff");
+        }
+        return machines.act(user.actor(), tenant(), id, a);
+    }
+
+    private String tenant() {
+        return user.currentTenant().map(TenantView::slug)
+                .orElseThrow(() -> new NotFoundException("You belong to no tenant, so there are no machines to show."));
+    }
+}

@@ -1,0 +1,80 @@
+package dev.berth.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.common.InvalidInputException;
+import dev.berth.tenancy.QuotaLimits;
+import dev.berth.tenancy.TenantUsage;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The deciding code of machines: which actions a state allows, quota on assignment, tuning advice, filters. */
+class ComputeRulesTest {
+    @ParameterizedTest
+    @CsvSource({
+            "SHUTOFF, START, true", "CRASHED, START, true", "RUNNING, START, false", "PAUSED, START, false",
+            "RUNNING, SHUTDOWN, true", "SHUTOFF, SHUTDOWN, false", "PAUSED, SHUTDOWN, false",
+            "RUNNING, REBOOT, true", "SHUTOFF, REBOOT, false",
+            "RUNNING, POWEROFF, true", "PAUSED, POWEROFF, true", "SHUTDOWN, POWEROFF, true", "SHUTOFF, POWEROFF, false",
+            "UNKNOWN, START, false", "UNKNOWN, POWEROFF, false"})
+    void actionsFollowTheState(DomainState state, PowerAction action, boolean allowed) {
+        assertEquals(allowed, PowerRules.refusal("web-1", state, action).isEmpty());
+    }
+
+    @Test
+    void refusalsSayWhy() {
+        assertEquals(Optional.of("web-1 is running; only a shut-off or crashed machine can be started."),
+                PowerRules.refusal("web-1", DomainState.RUNNING, PowerAction.START));
+        assertEquals(Optional.of("web-1 is already off."), PowerRules.refusal("web-1", DomainState.SHUTOFF, PowerAction.POWEROFF));
+        assertTrue(PowerRules.refusal("web-1", DomainState.UNKNOWN, PowerAction.START).orElseThrow().contains("does not answer"));
+    }
+
+    static QuotaLimits quota(int vms, int vcpus, long memory) {
+        return new QuotaLimits(vms, vcpus, memory, 1, 1, 1, 1, 1000, 1L << 30, 0, 0);
+    }
+
+    static DomainSummary vm(int vcpus, long memoryGiB) {
+        return new DomainSummary("u", "vm", DomainState.RUNNING, vcpus, memoryGiB << 30);
+    }
+
+    @Test
+    void assignmentStaysWithinQuota() {
+        var now = new TenantUsage(1, 2, 4L << 30, 0, 0, 0);
+        assertEquals(Optional.empty(), AssignmentRules.quotaRefusal("acme", quota(3, 6, 12L << 30), now, List.of(vm(2, 4), vm(2, 4))));
+        assertEquals(Optional.of("Refused: acme would have 4 machines (quota 3), 8 vCPUs (quota 6), 16 GiB of memory (quota 12 GiB). "
+                        + "Raise its quota or assign fewer machines."),
+                AssignmentRules.quotaRefusal("acme", quota(3, 6, 12L << 30), now, List.of(vm(2, 4), vm(2, 4), vm(2, 4))));
+    }
+
+    @Test
+    void tuningAdviceFlagsWhatOurNotesWarnAbout() {
+        var disks = List.of(
+                new DomainDetail.Disk("hda", "ide", "qcow2", "writethrough", "/var/lib/a.qcow2", null, false),
+                new DomainDetail.Disk("vda", "virtio", "qcow2", "none", "/var/lib/b.qcow2", null, null),
+                new DomainDetail.Disk("vdb", "virtio", "raw", "writeback", "/dev/sdb", null, null));
+        var nics = List.of(new DomainDetail.Nic("e1000", "52:54:00:00:00:01", null, "br0"),
+                new DomainDetail.Nic("virtio", "52:54:00:00:00:02", "default", null));
+        var detail = new DomainDetail(new DomainSummary("u", "legacy", DomainState.RUNNING, 1, 1), disks, nics, null);
+        var advice = TuningAdvice.of(detail);
+        assertEquals(List.of("disk hda: on the emulated IDE bus", "disk hda: cache mode writethrough",
+                        "disk hda: qcow2 image without preallocation", "NIC 52:54:00:00:00:01: model e1000"),
+                advice.stream().map(a -> a.subject() + ": " + a.problem()).toList());
+    }
+
+    @Test
+    void filtersBySearchAndState() {
+        var list = List.of(
+                new MachineView(1, "web-1", 1, "h", "u1", DomainState.RUNNING, false, 1, 1, null),
+                new MachineView(2, "web-2", 1, "h", "u2", DomainState.SHUTOFF, false, 1, 1, null),
+                new MachineView(3, "db-1", 1, "h", "u3", DomainState.UNKNOWN, true, 1, 1, "gone"));
+        assertEquals(List.of("web-1", "web-2"), MachineFilter.apply(list, "WEB", null).stream().map(MachineView::name).toList());
+        assertEquals(List.of("web-2"), MachineFilter.apply(list, "", "shutoff").stream().map(MachineView::name).toList());
+        assertEquals(List.of("db-1"), MachineFilter.apply(list, null, "missing").stream().map(MachineView::name).toList());
+        assertThrows(InvalidInputException.class, () -> MachineFilter.apply(list, null, "sleeping"));
+    }
+}
