@@ -9,4 +9,8 @@ public interface ComputeConfig {
     /** Longest one call to a KVM host may take; a page waits at most about this long for its slowest host. */
     @WithDefault("5s")
     Duration callTimeout();
+
+    /** How often the counters of assigned machines are sampled for their graphs ("off" disables). */
+    @WithDefault("15s")
+    String statsInterval();
 }

@@ -35,6 +35,8 @@ public class MachinePages {
     MachineService machines;
     @Inject
     CurrentUser user;
+    @Inject
+    StatsHistory history;
 
     @CheckedTemplate(basePath = "compute")
     static class Templates {
@@ -43,6 +45,8 @@ public class MachinePages {
         static native TemplateInstance detail(MachineService.MachineDetail m);
 
         static native TemplateInstance state(MachineView machine, String message, boolean failed);
+
+        static native TemplateInstance graphs(long id, List<Sparkline> graphs);
     }
 
     @GET
@@ -106,6 +110,14 @@ public class MachinePages {
             return Response.ok(Templates.state(after, message, failed)).build(); // htmx swaps only 2xx; the fragment says it failed
         }
         return Flash.redirect("/machines/" + id, message);
+    }
+
+    /** The last hour's graphs, refreshed by the detail page. */
+    @GET
+    @Path("{id}/graphs")
+    public TemplateInstance graphs(@PathParam("id") long id) {
+        machines.machine(tenant(), id); // ownership: another tenant's id is unknown here too
+        return Templates.graphs(id, Sparkline.all(history.of(id)));
     }
 
     /** The current state only, for the detail page to refresh itself without a full reload. */

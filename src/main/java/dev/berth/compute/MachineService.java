@@ -234,6 +234,18 @@ public class MachineService implements UsageSource, HostResidents {
         return machine(tenantSlug, id);
     }
 
+    /** Where to find one assigned machine, for background work such as sampling statistics. */
+    public record Target(long assignmentId, dev.berth.hosts.Endpoint endpoint, String uuid) {
+    }
+
+    public List<Target> targets() {
+        List<VmAssignment> all = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>listAll());
+        var endpoints = new HashMap<Long, dev.berth.hosts.Endpoint>();
+        var enabled = hosts.enabled(HostKind.KVM).stream().map(HostView::id).collect(Collectors.toSet());
+        return all.stream().filter(a -> enabled.contains(a.hostId))
+                .map(a -> new Target(a.id, endpoints.computeIfAbsent(a.hostId, hosts::endpoint), a.domainUuid)).toList();
+    }
+
     // ------------------------------------------------------------------ quota usage and host residents
 
     @Override

@@ -29,6 +29,12 @@ public class VmResource {
     MachineService machines;
     @Inject
     CurrentUser user;
+    @Inject
+    StatsHistory history;
+
+    /** The counters now, and the rates sampled over the last hour (oldest first). */
+    public record StatsView(DomainStats now, List<StatsPoint> lastHour) {
+    }
 
     public record MachinePage(List<MachineView> items, int page, int size, long total) {
     }
@@ -52,9 +58,10 @@ public class VmResource {
 
     @GET
     @Path("{id}/stats")
-    @Operation(summary = "A machine's counters now (CPU time, memory, disk and network bytes)")
-    public DomainStats stats(@PathParam("id") long id) {
-        return machines.stats(tenant(), id);
+    @Operation(summary = "A machine's counters now and its last hour of rates (CPU %, memory, disk and network bytes/s)")
+    public StatsView stats(@PathParam("id") long id) {
+        DomainStats now = machines.stats(tenant(), id);
+        return new StatsView(now, history.of(id));
     }
 
     @POST

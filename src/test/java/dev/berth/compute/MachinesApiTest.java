@@ -30,10 +30,14 @@ import org.junit.jupiter.api.Timeout;
 class MachinesApiTest {
     static final String VM01 = "f1ee7000-0001-4000-8000-000000000001"; // running, 2 vCPUs, 1 GiB, all virtio
     static final String VM02 = "f1ee7000-0001-4000-8000-000000000002"; // running, ide disk, e1000 NIC
-    static final String VM04 = "f1ee7000-0001-4000-8000-000000000004"; // shut off
+    static final String VM04 = "f1ee7000-0001-4000-8000-000000000004"; // shut off; the power test starts and stops it
+    static final String VM08 = "f1ee7000-0001-4000-8000-000000000008"; // shut off, left alone
 
     int fleet1;
     int fleet2;
+
+    @jakarta.inject.Inject
+    StatsHistory history;
 
     static int registerKvm(String file) {
         var body = Map.of("name", unique(file.replace(".xml", "")), "kind", "KVM",
@@ -69,7 +73,8 @@ class MachinesApiTest {
         as(DemoUser.CAROL).when().get("/api/v1/admin/vms").then().statusCode(200)
                 .body("domains.findAll { it.hostId == " + fleet1 + " }", hasSize(12))
                 .body("domains.findAll { it.hostId == " + fleet2 + " }", hasSize(10))
-                .body("domains.find { it.uuid == '" + VM04 + "' && it.hostId == " + fleet1 + " }.state", equalTo("SHUTOFF"));
+                .body("domains.find { it.uuid == '" + VM08 + "' && it.hostId == " + fleet1 + " }.state", equalTo("SHUTOFF"))
+                .body("domains.find { it.uuid == '" + VM01 + "' && it.hostId == " + fleet1 + " }.state", equalTo("RUNNING"));
         as(DemoUser.CAROL).queryParam("name", "fleet2-vm0").when().get("/api/v1/admin/vms").then().statusCode(200)
                 .body("domains.name", hasItem("fleet2-vm01")).body("domains.name", not(hasItem("fleet1-vm01")));
     }
@@ -104,7 +109,7 @@ class MachinesApiTest {
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200).body("state", equalTo("RUNNING"));
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(409)
                 .body("detail", containsString("is running"));
-        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200).body("vcpus", equalTo(1));
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200).body("now.vcpus", equalTo(1));
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200).body("state", equalTo("SHUTOFF"));
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/dance").then().statusCode(400)
                 .body("errors[0].field", equalTo("action"));
@@ -124,6 +129,20 @@ class MachinesApiTest {
         given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id).then().statusCode(200)
                 .body(containsString("id=\"advice\"")).body(containsString("on the emulated IDE bus"))
                 .body(containsString("id=\"action-start\""));
+    }
+
+    @Test
+    void statsAreSampledIntoAnHourOfHistoryAndDrawn() throws InterruptedException {
+        int id = assign("acme", fleet1, "f1ee7000-0001-4000-8000-000000000006").get(0);
+        history.sampleAll();
+        Thread.sleep(1100); // two samples must be apart in time to give a rate
+        history.sampleAll();
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200)
+                .body("now.vcpus", equalTo(3))
+                .body("lastHour", hasSize(greaterThanOrEqualTo(1)));
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id + "/graphs").then().statusCode(200)
+                .body(containsString("<polyline")).body(containsString("CPU: <strong>"));
+        given().auth().oauth2(DemoUser.BOB.token()).when().get("/machines/" + id + "/graphs").then().statusCode(404);
     }
 
     @Test

@@ -34,6 +34,7 @@ class AuthorizationMatrixTest {
                 Arguments.of("POST", "/tenant", FORM, LOGIN, 403, 403, 403),
                 Arguments.of("GET", "/machines/99999999", null, LOGIN, 404, 404, 404),
                 Arguments.of("GET", "/machines/99999999/state", null, LOGIN, 404, 404, 404),
+                Arguments.of("GET", "/machines/99999999/graphs", null, LOGIN, 404, 404, 404),
                 Arguments.of("POST", "/machines/99999999/actions/start", FORM, LOGIN, 404, 404, 404),
                 Arguments.of("GET", "/admin/vms", null, LOGIN, 403, 403, 200),
                 Arguments.of("POST", "/admin/vms/assign", FORM, LOGIN, 403, 403, 400),

@@ -1,0 +1,46 @@
+package dev.berth.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatsTest {
+    static DomainStats at(long second, long cpuNanos, long diskRead) {
+        return new DomainStats(Instant.ofEpochSecond(second), cpuNanos, 2, 512L << 20, diskRead, 0, 1000 * second, 0);
+    }
+
+    @Test
+    void ratesBetweenTwoSamples() {
+        // 10 s apart, 5 s of CPU on 2 vCPUs = 25 %; 10 MB read = 1 MB/s
+        StatsPoint p = StatsPoint.between(at(100, 0, 0), at(110, 5_000_000_000L, 10_000_000));
+        assertEquals(25.0, p.cpuPercent(), 1e-9);
+        assertEquals(1_000_000, p.diskReadBps(), 1e-9);
+        assertEquals(1000, p.netRxBps(), 1e-9);
+        assertEquals(512L << 20, p.memoryUsedBytes());
+    }
+
+    @Test
+    void aRestartOrOutOfOrderSamplesGiveNoPoint() {
+        assertNull(StatsPoint.between(at(100, 9_000_000_000L, 0), at(110, 1_000_000_000L, 0)));
+        assertNull(StatsPoint.between(at(110, 0, 0), at(100, 0, 0)));
+    }
+
+    @Test
+    void historyKeepsAnHourAndSparklinesScale() {
+        var h = new StatsHistory();
+        for (int i = 0; i <= 300; i++) { // 300 samples 15 s apart: 75 minutes
+            h.record(7, at(i * 15L, i * 7_500_000_000L, 0)); // 7.5 s CPU per 15 s on 2 vCPUs = 25 %
+        }
+        List<StatsPoint> points = h.of(7);
+        assertEquals(241, points.size(), "one hour of 15 s rates, inclusive of both ends");
+        assertTrue(points.stream().allMatch(p -> Math.abs(p.cpuPercent() - 25.0) < 1e-9));
+        Sparkline cpu = Sparkline.all(points).get(0);
+        assertEquals("25.0 %", cpu.latest());
+        assertTrue(cpu.points().startsWith("0.0,22.5 "), cpu.points()); // 25 % of a 0–100 scale, 30 high
+        assertTrue(Sparkline.all(List.of()).get(0).empty());
+    }
+}
