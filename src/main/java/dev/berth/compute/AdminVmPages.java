@@ -47,6 +47,13 @@ public class AdminVmPages {
         return page(host, name, assigned, null);
     }
 
+    /** Tuning advice for every domain on every enabled KVM host. */
+    @GET
+    @Path("advice")
+    public TemplateInstance advice() {
+        return MachinePages.Templates.advice(null, machines.adviceSummary(null));
+    }
+
     /** Checkboxes post "domain=<hostId>/<uuid>" for every ticked domain. */
     @POST
     @Path("assign")

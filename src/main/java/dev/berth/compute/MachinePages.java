@@ -47,6 +47,8 @@ public class MachinePages {
         static native TemplateInstance state(MachineView machine, String message, boolean failed);
 
         static native TemplateInstance graphs(long id, List<Sparkline> graphs);
+
+        static native TemplateInstance advice(String scope, List<MachineService.AdviceRow> rows);
     }
 
     @GET
@@ -70,6 +72,14 @@ public class MachinePages {
             return Response.status(400).entity(Templates.list(tenant.get(), List.of(), q == null ? "" : q, "",
                     Pager.of("/machines", filters, 0, PAGE_SIZE, 0), e.errors().get(0).message())).build();
         }
+    }
+
+    /** Tuning advice for all of the tenant's machines at once. */
+    @GET
+    @Path("advice")
+    public TemplateInstance advice() {
+        String tenant = tenant();
+        return Templates.advice(tenant, machines.adviceSummary(tenant));
     }
 
     @GET

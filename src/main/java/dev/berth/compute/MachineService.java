@@ -234,6 +234,39 @@ public class MachineService implements UsageSource, HostResidents {
         return machine(tenantSlug, id);
     }
 
+    /** Advice for one machine, as the per-tenant and admin summaries list it. */
+    public record AdviceRow(Long machineId, String tenant, String host, String name, List<TuningAdvice.Advice> advice, String error) {
+    }
+
+    /** Tuning advice for every machine of a tenant (null: every domain on every enabled KVM host, for admins). */
+    public List<AdviceRow> adviceSummary(String tenantSlug) {
+        record Item(Long machineId, String tenant, long hostId, String host, String uuid, String name) {
+        }
+        var items = new ArrayList<Item>();
+        if (tenantSlug != null) {
+            for (MachineView m : machines(tenantSlug)) {
+                if (!m.missing() && m.state() != DomainState.UNKNOWN) {
+                    items.add(new Item(m.id(), tenantSlug, m.hostId(), m.host(), m.uuid(), m.name()));
+                }
+            }
+        } else {
+            for (DiscoveredVm d : discover().domains()) {
+                items.add(new Item(d.assignmentId(), d.tenant(), d.hostId(), d.host(), d.uuid(), d.name()));
+            }
+        }
+        var endpoints = new HashMap<Long, dev.berth.hosts.Endpoint>();
+        items.forEach(i -> endpoints.computeIfAbsent(i.hostId(), hosts::endpoint));
+        var futures = items.stream().map(i -> CompletableFuture.supplyAsync(() -> {
+            try {
+                var advice = TuningAdvice.of(hypervisor.describe(endpoints.get(i.hostId()), i.uuid(), config.callTimeout()));
+                return new AdviceRow(i.machineId(), i.tenant(), i.host(), i.name(), advice, null);
+            } catch (HypervisorException e) {
+                return new AdviceRow(i.machineId(), i.tenant(), i.host(), i.name(), List.of(), e.getMessage());
+            }
+        }, fanOut)).toList();
+        return futures.stream().map(CompletableFuture::join).filter(r -> !r.advice().isEmpty() || r.error() != null).toList();
+    }
+
     /** Where to find one assigned machine, for background work such as sampling statistics. */
     public record Target(long assignmentId, dev.berth.hosts.Endpoint endpoint, String uuid) {
     }

@@ -129,6 +129,12 @@ class MachinesApiTest {
         given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id).then().statusCode(200)
                 .body(containsString("id=\"advice\"")).body(containsString("on the emulated IDE bus"))
                 .body(containsString("id=\"action-start\""));
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/advice").then().statusCode(200)
+                .body(containsString("fleet1-vm02")).body(containsString("on the emulated IDE bus"));
+        given().auth().oauth2(DemoUser.BOB.token()).when().get("/machines/advice").then().statusCode(200)
+                .body(not(containsString("fleet1-vm02")));
+        given().auth().oauth2(DemoUser.CAROL.token()).when().get("/admin/vms/advice").then().statusCode(200)
+                .body(containsString("fleet1-vm11")).body(containsString("cache mode writethrough"));
     }
 
     @Test

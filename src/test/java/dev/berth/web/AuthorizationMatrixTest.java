@@ -37,6 +37,8 @@ class AuthorizationMatrixTest {
                 Arguments.of("GET", "/machines/99999999/graphs", null, LOGIN, 404, 404, 404),
                 Arguments.of("POST", "/machines/99999999/actions/start", FORM, LOGIN, 404, 404, 404),
                 Arguments.of("GET", "/admin/vms", null, LOGIN, 403, 403, 200),
+                Arguments.of("GET", "/machines/advice", null, LOGIN, 200, 200, 404),
+                Arguments.of("GET", "/admin/vms/advice", null, LOGIN, 403, 403, 200),
                 Arguments.of("POST", "/admin/vms/assign", FORM, LOGIN, 403, 403, 400),
                 Arguments.of("POST", "/admin/vms/unassign", FORM, LOGIN, 403, 403, 404),
                 Arguments.of("GET", "/api/v1/vms", null, 401, 200, 200, 404),
