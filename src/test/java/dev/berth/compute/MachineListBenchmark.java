@@ -74,6 +74,9 @@ class MachineListBenchmark {
                 }, pool)).toList().stream().mapToInt(CompletableFuture::join).sum();
         Supplier<Integer> api = () -> given().auth().oauth2(token).queryParam("size", 50).when().get("/api/v1/vms")
                 .then().statusCode(200).extract().path("total");
+        // The cost of any authenticated request (HTTP on loopback, token check, tenant lookup), to tell it apart.
+        Supplier<Integer> me = () -> given().auth().oauth2(token).when().get("/api/v1/me").then().statusCode(200)
+                .extract().asString().length();
         Supplier<Integer> page = () -> given().auth().oauth2(token).when().get("/machines")
                 .then().statusCode(200).extract().asString().length();
 
@@ -81,26 +84,39 @@ class MachineListBenchmark {
             raw.get();
             api.get();
             page.get();
+            me.get();
         }
-        long[] rawMs = new long[ROUNDS], apiMs = new long[ROUNDS], pageMs = new long[ROUNDS];
+        long[] rawMs = new long[ROUNDS], apiMs = new long[ROUNDS], pageMs = new long[ROUNDS], meMs = new long[ROUNDS];
         int seen = 0;
         for (int i = 0; i < ROUNDS; i++) { // interleaved, so drift on a noisy machine hits all three alike
             rawMs[i] = time(() -> raw.get());
             apiMs[i] = time(() -> api.get());
             pageMs[i] = time(() -> page.get());
+            meMs[i] = time(() -> me.get());
             seen = api.get();
         }
-        double rawMedian = median(rawMs), apiMedian = median(apiMs), pageMedian = median(pageMs);
+        double rawMedian = median(rawMs), apiMedian = median(apiMs), pageMedian = median(pageMs), meMedian = median(meMs);
         String json = String.format(Locale.ROOT, """
                 {"when":"%s","hosts":%d,"domainsPerHost":%d,"assignedSeenByApi":%d,"rounds":%d,
                  "rawFanOutMs":{"median":%.2f,"min":%.2f,"max":%.2f},
                  "apiMs":{"median":%.2f,"min":%.2f,"max":%.2f},
                  "pageMs":{"median":%.2f,"min":%.2f,"max":%.2f},
-                 "apiOverRaw":%.2f,"pageOverRaw":%.2f}
+                 "authenticatedRequestMs":{"median":%.2f,"min":%.2f,"max":%.2f},
+                 "apiOverRaw":%.2f,"pageOverRaw":%.2f,"load":"%s"}
                 """, Instant.now(), HOSTS, DOMAINS, seen, ROUNDS, rawMedian, min(rawMs), max(rawMs), apiMedian, min(apiMs), max(apiMs),
-                pageMedian, min(pageMs), max(pageMs), apiMedian / rawMedian, pageMedian / rawMedian);
+                pageMedian, min(pageMs), max(pageMs), meMedian, min(meMs), max(meMs), apiMedian / rawMedian, pageMedian / rawMedian,
+                loadAverage());
         Files.writeString(dir.resolve("machine-list.json"), json);
         System.out.println("BENCHMARK machine list: " + json);
+    }
+
+    /** The machine's load while measuring: numbers from a busy machine say so. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     static String uuid(int h, int d) {
