@@ -1,0 +1,291 @@
+package dev.berth.compute;
+
+import static dev.berth.support.Api.as;
+import static dev.berth.support.Api.unique;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.berth.support.DemoUser;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Machines against a real QEMU domain on the local libvirtd ({@code qemu:///system}), started and stopped through
+ * Berth's API. The guest is TCG ({@code type='qemu'}; /dev/kvm here does not boot a stock kernel): the newest
+ * Debian kernel with the busybox initramfs that {@code ./berth stack} builds (step "Test VM image (cached)"),
+ * whose /init prints {@code berth-test-vm: up} on the serial console once busybox acpid listens for the ACPI
+ * power button, then idles. No network interface, VNC on 127.0.0.1 only.
+ *
+ * <p>The fixture comes from {@code ./berth stack}: libvirtd answering on {@code BERTH_TEST_LIBVIRT_URI} (default
+ * {@code qemu:///system}), the kernel and initramfs from {@code BERTH_TEST_KERNEL} / {@code BERTH_TEST_INITRD}
+ * (exported by {@code ./berth test}) or else the launcher's stable links {@code vm/vmlinuz} and
+ * {@code vm/initramfs.cpio.gz} in its cache ({@code BERTH_CACHE_DIR}, default {@code ~/.cache/berth}). A missing
+ * fixture fails the test, it never skips it.
+ *
+ * <p>Runs with a longer libvirt call timeout than the other tests ({@link RealHost}): their 2 s suits the
+ * in-process test driver, while a real force off ({@code virDomainDestroy}: SIGTERM, wait for QEMU to exit, clean
+ * up) took 1.2–1.5 s here unloaded and more than 2 s under a parallel build.
+ */
+@QuarkusTest
+@TestProfile(RealQemuTest.RealHost.class)
+class RealQemuTest {
+    /** The production default is 5 s; 10 s leaves room for a loaded 2-core machine. */
+    public static class RealHost implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("berth.compute.call-timeout", "10s");
+        }
+    }
+
+    static final String STACK = "run ./berth stack (or ./berth test) first";
+    static final long BOOT_SECONDS = 90; // bounds for polling, not expectations
+    static final long ACPI_SECONDS = 30;
+
+    static String uri;
+    static Path dir;
+    static Path console;
+    static String name;
+    static String uuid;
+    static boolean defined;
+
+    @BeforeAll
+    static void defineDomain() throws Exception {
+        uri = env("BERTH_TEST_LIBVIRT_URI", "qemu:///system");
+        Path cache = Path.of(env("BERTH_CACHE_DIR", System.getProperty("user.home") + "/.cache/berth"));
+        Path kernel = fixture("BERTH_TEST_KERNEL", cache.resolve("vm/vmlinuz"), "kernel");
+        Path initrd = fixture("BERTH_TEST_INITRD", cache.resolve("vm/initramfs.cpio.gz"), "initramfs");
+        Virsh version = virsh(20, "version");
+        if (version.rc != 0) {
+            fail("libvirtd does not answer on " + uri + " (virsh version: exit " + version.rc + ", " + version.out.strip()
+                    + "); " + STACK + " (step \"libvirtd (qemu)\").");
+        }
+        // QEMU runs as libvirt-qemu, and libvirt relabels kernel and initrd while the domain runs: give it copies
+        // in a directory it can reach instead of the launcher's cache (under a private home) or /boot.
+        dir = Files.createTempDirectory("berth-qemu-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path k = Files.copy(kernel, dir.resolve("vmlinuz"), StandardCopyOption.REPLACE_EXISTING);
+        Path i = Files.copy(initrd, dir.resolve("initrd.cpio.gz"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(i, PosixFilePermissions.fromString("rw-r--r--"));
+        console = dir.resolve("console.log");
+        name = "berth-test-" + UUID.randomUUID().toString().substring(0, 8);
+        uuid = UUID.randomUUID().toString();
+        Path xml = dir.resolve(name + ".xml");
+        Files.writeString(xml, """
+                <domain type='qemu'>
+                  <name>%s</name>
+                  <uuid>%s</uuid>
+                  <memory unit='MiB'>128</memory>
+                  <vcpu>1</vcpu>
+                  <os>
+                    <type arch='x86_64' machine='pc'>hvm</type>
+                    <kernel>%s</kernel>
+                    <initrd>%s</initrd>
+                    <cmdline>console=ttyS0 quiet</cmdline>
+                  </os>
+                  <features><acpi/></features>
+                  <on_poweroff>destroy</on_poweroff>
+                  <on_reboot>restart</on_reboot>
+                  <on_crash>destroy</on_crash>
+                  <devices>
+                    <serial type='pty'>
+                      <log file='%s' append='off'/>
+                      <target port='0'/>
+                    </serial>
+                    <console type='pty'><target type='serial' port='0'/></console>
+                    <graphics type='vnc' listen='127.0.0.1' autoport='yes'/>
+                  </devices>
+                </domain>
+                """.formatted(name, uuid, k, i, console));
+        defined = true; // from here on, clean up: a define that timed out on our side may still complete
+        Virsh define = virsh(30, "define", xml.toString());
+        if (define.rc != 0) {
+            fail("virsh define " + name + " on " + uri + " failed: " + define.out.strip());
+        }
+    }
+
+    @AfterAll
+    static void removeDomain() throws Exception {
+        try {
+            if (defined) {
+                virsh(30, "destroy", name); // fails harmlessly when it is shut off already
+                Virsh undefine = virsh(30, "undefine", name);
+                if (undefine.rc != 0 && virsh(20, "domstate", name).rc == 0) { // still there
+                    fail("could not undefine " + name + ": " + undefine.out.strip());
+                }
+            }
+        } finally {
+            if (dir != null) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    @Test
+    @Timeout(180) // a hang guard, not a measurement
+    void aliceStartsWatchesAndStopsARealQemuMachine() throws Exception {
+        as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200);
+        MachinesApiTest.generousQuota("acme");
+        var body = Map.of("name", unique("qemu-local"), "kind", "KVM", "uri", uri);
+        int host = as(DemoUser.CAROL).body(body).when().post("/api/v1/admin/hosts").then().statusCode(201).extract().path("id");
+        int id = MachinesApiTest.assign("acme", host, uuid).get(0);
+        try {
+            as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200)
+                    .body("machine.name", equalTo(name)).body("machine.state", equalTo("SHUTOFF"))
+                    .body("machine.vcpus", equalTo(1)).body("machine.memoryBytes", equalTo(128 << 20));
+
+            long t0 = System.nanoTime();
+            as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200)
+                    .body("state", equalTo("RUNNING"));
+            long started = System.nanoTime();
+            await("stats with CPU time > 0", BOOT_SECONDS, () -> {
+                var r = as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().extract();
+                return r.statusCode() == 200 && ((Number) r.path("now.cpuTimeNanos")).longValue() > 0;
+            });
+            long cpu = System.nanoTime();
+            as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200)
+                    .body("now.vcpus", equalTo(1)).body("now.memoryUsedBytes", greaterThan(0))
+                    .body("now.netRxBytes", equalTo(0)).body("now.netTxBytes", equalTo(0));
+            await("the guest's line \"berth-test-vm: up\" on its serial console", BOOT_SECONDS, RealQemuTest::guestUp);
+            long up = System.nanoTime();
+            System.out.printf("RealQemuTest: start call %d ms, CPU time seen after %d ms, guest up after %d ms%n",
+                    ms(t0, started), ms(t0, cpu), ms(t0, up));
+
+            as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200)
+                    .body("machine.state", equalTo("RUNNING"))
+                    .body("detail.graphics.type", equalTo("vnc"))
+                    .body("detail.graphics.listen", equalTo("127.0.0.1"))
+                    .body("detail.graphics.port", greaterThan(0)) // autoport assigned while running
+                    .body("detail.nics", empty())
+                    .body("detail.disks", empty())
+                    .body("advice", empty());
+
+            long poweroff = System.nanoTime();
+            as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200)
+                    .body("state", equalTo("SHUTOFF"));
+            System.out.printf("RealQemuTest: force off call %d ms%n", ms(poweroff, System.nanoTime()));
+            assertEquals("shut off", virsh(20, "domstate", name).out.strip(), "libvirt's own view after force off");
+            as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(409);
+
+            // Again, and this time ask the guest to shut down (ACPI power button).
+            as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200)
+                    .body("state", equalTo("RUNNING"));
+            await("the guest's line \"berth-test-vm: up\" after the second start", BOOT_SECONDS, RealQemuTest::guestUp);
+            long asked = System.nanoTime();
+            as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/shutdown").then().statusCode(200);
+            boolean off = poll(ACPI_SECONDS, () -> "SHUTOFF".equals(
+                    as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).extract().path("machine.state")));
+            if (off) {
+                System.out.printf("RealQemuTest: ACPI shutdown completed after %d ms%n", ms(asked, System.nanoTime()));
+            } else { // the guest may ignore ACPI; the shutdown was accepted, force off to clean up
+                System.out.printf("RealQemuTest: the guest ignored ACPI shutdown for %d s; forcing off. Console:%n%s%n",
+                        ACPI_SECONDS, consoleText());
+                as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200)
+                        .body("state", equalTo("SHUTOFF"));
+            }
+            as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.state", equalTo("SHUTOFF"));
+        } finally {
+            virsh(30, "destroy", name); // nothing left running even when an assertion failed midway
+            as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments");
+            as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + host);
+        }
+    }
+
+    // --- fixture ----------------------------------------------------------------------------------------------
+
+    record Virsh(int rc, String out) {
+    }
+
+    /** virsh on the test's URI, bounded; output and errors together. */
+    static Virsh virsh(long seconds, String... args) throws IOException, InterruptedException {
+        var command = new ArrayList<>(List.of("virsh", "-q", "-c", uri));
+        command.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            fail("cannot run virsh (Debian package libvirt-clients): " + e.getMessage() + "; " + STACK + ".");
+            throw e;
+        }
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Virsh(-1, "virsh " + String.join(" ", args) + " did not return within " + seconds + " s");
+        }
+        return new Virsh(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    static Path fixture(String variable, Path fallback, String what) {
+        String v = System.getenv(variable);
+        Path p = v == null || v.isBlank() ? fallback : Path.of(v);
+        if (!Files.isReadable(p)) {
+            fail("No test VM " + what + ": " + variable + (v == null || v.isBlank() ? " is not set and " + p + " does not exist"
+                    : "=" + v + " is not readable") + "; " + STACK + " (step \"Test VM image (cached)\").");
+        }
+        return p;
+    }
+
+    static boolean guestUp() {
+        return consoleText().contains("berth-test-vm: up");
+    }
+
+    static String consoleText() {
+        try {
+            return Files.isReadable(console) ? Files.readString(console, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static boolean poll(long seconds, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    static void await(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
+        if (!poll(seconds, condition)) {
+            fail("no " + what + " within " + seconds + " s; the guest's console says:\n" + consoleText());
+        }
+    }
+
+    static long ms(long from, long to) {
+        return TimeUnit.NANOSECONDS.toMillis(to - from);
+    }
+}
