@@ -10,6 +10,10 @@ public interface ComputeConfig {
     @WithDefault("5s")
     Duration callTimeout();
 
+    /** Longest a power action may take: a real force off or start takes seconds, more than a listing. */
+    @WithDefault("30s")
+    Duration actionTimeout();
+
     /** How often the counters of assigned machines are sampled for their graphs ("off" disables). */
     @WithDefault("15s")
     String statsInterval();

@@ -238,7 +238,7 @@ public class MachineService implements UsageSource, HostResidents {
             throw new ConflictException(refusal.get());
         }
         try {
-            hypervisor.act(hosts.endpoint(a.hostId), a.domainUuid, action, config.callTimeout());
+            hypervisor.act(hosts.endpoint(a.hostId), a.domainUuid, action, config.actionTimeout());
         } catch (HypervisorException e) {
             audit.record(actor.username(), tenantSlug, what, a.name, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw new ConflictException("The host refused to " + action.name().toLowerCase(java.util.Locale.ROOT) + " " + a.name + ": " + e.getMessage());
