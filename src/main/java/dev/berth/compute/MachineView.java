@@ -15,6 +15,11 @@ public record MachineView(long id, String name, long hostId, String host, String
         return ByteSize.format(memoryBytes);
     }
 
+    /** Whether the state allows an action: the page disables the buttons that would only be refused. */
+    public boolean allows(String action) {
+        return !missing && PowerRules.refusal(name, state, PowerAction.valueOf(action)).isEmpty();
+    }
+
     public String stateText() {
         return missing ? "missing" : state.name().toLowerCase(java.util.Locale.ROOT).replace("shutoff", "shut off");
     }

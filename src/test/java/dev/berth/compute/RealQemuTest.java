@@ -11,6 +11,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.berth.support.DemoUser;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.common.http.TestHTTPResource;
+import jakarta.inject.Inject;
+import java.net.URL;
+import dev.berth.support.Browser;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import io.quarkus.test.junit.TestProfile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -210,6 +216,50 @@ class RealQemuTest {
             as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.state", equalTo("SHUTOFF"));
         } finally {
             virsh(30, "destroy", name); // nothing left running even when an assertion failed midway
+            as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments");
+            as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + host);
+        }
+    }
+
+    @Inject
+    StatsHistory history;
+
+    @TestHTTPResource("/")
+    URL portal;
+
+    /** The "done when", in Chromium: alice starts and stops the real VM from its page and sees its graphs. */
+    @Test
+    @Timeout(240) // a hang guard, not a measurement
+    void aliceStartsAndStopsTheRealMachineFromTheBrowser() throws Exception {
+        as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200);
+        MachinesApiTest.generousQuota("acme");
+        var body = Map.of("name", unique("qemu-ui"), "kind", "KVM", "uri", uri);
+        int host = as(DemoUser.CAROL).body(body).when().post("/api/v1/admin/hosts").then().statusCode(201).extract().path("id");
+        int id = MachinesApiTest.assign("acme", host, uuid).get(0);
+        try (var b = new Browser(portal)) {
+            b.signIn(DemoUser.ALICE);
+            b.open("/machines?q=" + name);
+            b.visible(By.linkText(name)).click();
+            b.visible(By.id("machine-name"));
+            b.driver.findElement(By.id("action-start")).click();
+            b.wait.until(ExpectedConditions.alertIsPresent()).accept(); // every action is confirmed first
+            b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "running"));
+            await("the guest's line \"berth-test-vm: up\"", BOOT_SECONDS, RealQemuTest::guestUp);
+
+            history.sampleAll();
+            Thread.sleep(1500); // two samples apart in time give a rate
+            history.sampleAll();
+            b.open("/machines/" + id);
+            b.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#graphs polyline")));
+            b.visible(By.id("advice-none")); // no disks, no NICs: nothing to tune
+            b.screenshot("machine-detail-running.png");
+
+            b.driver.findElement(By.id("action-poweroff")).click();
+            b.wait.until(ExpectedConditions.alertIsPresent()).accept();
+            b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "shut off"));
+            assertEquals("shut off", virsh(20, "domstate", name).out.strip(), "libvirt's own view after force off from the page");
+        } finally {
+            virsh(30, "destroy", name);
             as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments");
             as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + host);
         }
