@@ -176,8 +176,8 @@ public class ConsoleService {
                 burn(stored.id, now); // a ticket that turned up in the wrong hands is void for its owner too
             }
             String actor = presenter != null ? presenter : "anonymous";
-            String reason = r.message + (stored == null ? "" : " (ticket of " + stored.username + " for machine "
-                    + stored.machineId + " " + stored.machineName + ")");
+            String reason = r.message + (stored == null ? "" : " Ticket of " + stored.username + " for machine "
+                    + stored.machineId + " (" + stored.machineName + ").");
             audit.record(actor, stored == null ? null : stored.tenant, "console.open", "machine " + machineId,
                     Outcome.DENIED, reason, requestId);
             throw new Refused(CLOSE_REFUSED, r.message);
