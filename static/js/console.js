@@ -21,7 +21,7 @@ function setState(state, text) {
 
 function say(text, danger) {
     message.hidden = !text;
-    message.className = 'pf-v5-c-alert pf-m-inline pf-v5-u-mb-md ' + (danger ? 'pf-m-danger' : 'pf-m-warning');
+    message.className = 'pf-v5-c-alert pf-m-inline pf-v5-u-mb-md berth-console-message ' + (danger ? 'pf-m-danger' : 'pf-m-warning');
     message.querySelector('.pf-v5-c-alert__title').textContent = text || '';
 }
 

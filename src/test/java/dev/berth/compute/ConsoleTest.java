@@ -241,6 +241,8 @@ class ConsoleTest {
                     for (let i = 0; i < data.length; i += 4) { if (data[i] + data[i + 1] + data[i + 2] > 200) return true; }
                     return false;""")));
             assertEquals("false", String.valueOf(b.driver.findElement(By.id("console-cad")).getDomProperty("disabled")));
+            assertTrue(!b.driver.findElement(By.id("console-message")).isDisplayed(), "no message while all is well");
+            b.driver.executeScript("window.scrollTo(0, 0)");
             Path shot = b.driver.getScreenshotAs(OutputType.FILE).toPath();
             Files.createDirectories(Path.of("target"));
             Files.copy(shot, Path.of("target", "console.png"), StandardCopyOption.REPLACE_EXISTING);
@@ -257,26 +259,32 @@ class ConsoleTest {
         awaitAudit("console.close", "OK", vm.name, "closed by the viewer");
     }
 
-    /** Last: the machine shuts down under an open console, which closes cleanly with a message. */
+    /** Last: the machine shuts down under two open consoles, a script's and a browser's; both close with a message. */
     @Test
     @Order(6)
     @Timeout(240)
-    void aMachineThatShutsDownClosesItsConsoleWithAMessage() throws Exception {
-        try (Rfb viewer = Rfb.open(ws(ticket(DemoUser.ALICE, "/api/v1/vms/" + machine + "/console")), DemoUser.ALICE)) {
+    void aMachineThatShutsDownClosesItsConsolesWithAMessage() throws Exception {
+        try (var b = new Browser(portal);
+             Rfb viewer = Rfb.open(ws(ticket(DemoUser.ALICE, "/api/v1/vms/" + machine + "/console")), DemoUser.ALICE)) {
             viewer.handshake(1);
+            b.signIn(DemoUser.ALICE);
+            b.open("/machines/" + machine + "/console");
+            b.wait.until(ExpectedConditions.attributeToBe(By.id("console-status"), "data-state", "connected"));
+
             as(DemoUser.ALICE).when().post("/api/v1/vms/" + machine + "/actions/poweroff").then().statusCode(200);
             Rfb.Closed closed = viewer.closed();
             assertEquals(1000, closed.code());
             assertEquals("The machine shut down.", closed.reason());
+            b.wait.until(ExpectedConditions.attributeToBe(By.id("console-status"), "data-state", "disconnected"));
+            assertEquals("The machine shut down.", b.visible(By.id("console-message")).getText());
+            b.screenshot("console-machine-shut-down.png");
+
+            b.open("/machines/" + machine + "/console");
+            assertTrue(b.visible(By.id("console-unavailable")).getText().contains("is shut off"));
         }
         awaitAudit("console.close", "OK", vm.name, "The machine shut down.");
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + machine + "/console").then().statusCode(409)
                 .body("detail", equalTo(vm.name + " is shut off: start it to open its console."));
-        try (var b = new Browser(portal)) {
-            b.signIn(DemoUser.ALICE);
-            b.open("/machines/" + machine + "/console");
-            assertTrue(b.visible(By.id("console-unavailable")).getText().contains("is shut off"));
-        }
     }
 
     // --------------------------------------------------------------------------------------------- helpers
