@@ -77,7 +77,7 @@ async function connect() {
     mine.background = '#151515';
     mine.addEventListener('connect', () => {
         setState('connected', 'Connected');
-        mine.focus();
+        mine.focus({ preventScroll: true });
     });
     mine.addEventListener('disconnect', (e) => {
         if (rfb !== mine) {

@@ -218,10 +218,47 @@ class ConsoleTest {
         io.restassured.RestAssured.given().when().get(path).then().statusCode(400).body(containsString("WebSocket"));
     }
 
+    @jakarta.inject.Inject
+    ConsoleService consoles;
+
+    /** Single use holds under a race: the conditional UPDATE lets exactly one of many simultaneous redemptions win. */
+    @Test
+    @Order(5)
+    @Timeout(180)
+    void ofManySimultaneousRedemptionsExactlyOneWins() throws Exception {
+        String ticket = ticket(DemoUser.ALICE, "/api/v1/vms/" + machine + "/console").getString("ticket");
+        int racers = 8;
+        var start = new java.util.concurrent.CountDownLatch(1);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(racers);
+        try {
+            var results = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+            for (int i = 0; i < racers; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        return "opened " + consoles.redeem(ticket, machine, null, "race").machineName();
+                    } catch (ConsoleService.Refused e) {
+                        return e.code + " " + e.getMessage();
+                    }
+                }));
+            }
+            start.countDown();
+            var outcomes = new java.util.ArrayList<String>();
+            for (var r : results) {
+                outcomes.add(r.get(120, TimeUnit.SECONDS));
+            }
+            assertEquals(1, outcomes.stream().filter(o -> o.equals("opened " + vm.name)).count(), outcomes.toString());
+            assertEquals(racers - 1, outcomes.stream().filter(o -> o.equals(ConsoleService.CLOSE_REFUSED + " "
+                    + ConsoleRules.Refusal.USED.message)).count(), outcomes.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // --------------------------------------------------------------------------------------------- the page
 
     @Test
-    @Order(5)
+    @Order(6)
     @Timeout(240)
     void aliceSeesHerMachinesScreenInTheBrowser() throws Exception {
         try (var b = new Browser(portal)) {
@@ -261,7 +298,7 @@ class ConsoleTest {
 
     /** Last: the machine shuts down under two open consoles, a script's and a browser's; both close with a message. */
     @Test
-    @Order(6)
+    @Order(7)
     @Timeout(240)
     void aMachineThatShutsDownClosesItsConsolesWithAMessage() throws Exception {
         try (var b = new Browser(portal);
