@@ -69,6 +69,9 @@ public class AdminVmResource {
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "A single-use ticket to open any assigned machine's VNC console",
             description = "id is the Berth machine id (the assignment id). As POST /api/v1/vms/{id}/console, for any tenant's machine.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "The ticket",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = ConsoleService.Issued.class)))
     public Response console(@jakarta.ws.rs.PathParam("id") long id) {
         return Response.status(201).entity(consoles.issueAsAdmin(user.actor(), id)).build();
     }

@@ -87,6 +87,9 @@ public class VmResource {
     @Operation(summary = "A single-use ticket to open the machine's VNC console",
             description = "Open a WebSocket to websocketPath?ticket=<ticket> before expiresAt (default 60 s); it carries the "
                     + "machine's RFB stream as binary frames. 409 with the reason when the machine is not running or has no VNC display.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "The ticket",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = ConsoleService.Issued.class)))
     public Response console(@PathParam("id") long id) {
         return Response.status(201).entity(consoles.issue(user.actor(), tenant(), id)).build();
     }

@@ -255,6 +255,19 @@ class ConsoleTest {
         }
     }
 
+    /** Tickets do not pile up: an hour after expiry the purge deletes them, used or not; fresh ones stay. */
+    @Test
+    @Order(5)
+    void oldTicketsArePurged() {
+        String old = ConsoleService.hash(ticket(DemoUser.ALICE, "/api/v1/vms/" + machine + "/console").getString("ticket"));
+        String fresh = ConsoleService.hash(ticket(DemoUser.ALICE, "/api/v1/vms/" + machine + "/console").getString("ticket"));
+        QuarkusTransaction.requiringNew().run(() -> ConsoleTicket.update("expiresAt = ?1 where ticketHash = ?2",
+                Instant.now().minus(java.time.Duration.ofMinutes(61)), old));
+        consoles.purge();
+        assertEquals(0L, QuarkusTransaction.requiringNew().call(() -> ConsoleTicket.count("ticketHash", old)));
+        assertEquals(1L, QuarkusTransaction.requiringNew().call(() -> ConsoleTicket.count("ticketHash", fresh)));
+    }
+
     // --------------------------------------------------------------------------------------------- the page
 
     @Test
