@@ -233,6 +233,17 @@ public class MachineService implements UsageSource, HostResidents {
     }
 
     public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error) {
+        /** The display type in the definition ("vnc", "spice" …, or "none"); null when the host did not say. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String display() {
+            return detail == null ? null : detail.graphics() == null ? "none" : ConsoleRules.display(detail.graphics().type());
+        }
+
+        /** Why the Console button is disabled, or null. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String consoleRefusal() {
+            return ConsoleRules.buttonRefusal(machine, display());
+        }
     }
 
     public MachineDetail detail(String tenantSlug, long id) {
@@ -344,7 +355,21 @@ public class MachineService implements UsageSource, HostResidents {
 
     // ------------------------------------------------------------------ internals
 
-    private VmAssignment owned(String tenantSlug, long id) {
+    /** Any assigned machine, for administrators (who are no tenant's members); an unknown id is a 404. */
+    VmAssignment assignment(long id) {
+        VmAssignment a = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>findById(id));
+        if (a == null) {
+            throw new NotFoundException("There is no machine " + id + ".");
+        }
+        return a;
+    }
+
+    /** An assignment with its live state from its host. */
+    MachineView view(VmAssignment a) {
+        return view(Row.of(a), ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name());
+    }
+
+    VmAssignment owned(String tenantSlug, long id) {
         long tenantId = tenants.idOf(tenantSlug);
         VmAssignment a = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>findById(id));
         if (a == null || a.tenantId != tenantId) {

@@ -36,6 +36,15 @@ class AuthorizationMatrixTest {
                 Arguments.of("GET", "/machines/99999999/state", null, LOGIN, 404, 404, 404),
                 Arguments.of("GET", "/machines/99999999/graphs", null, LOGIN, 404, 404, 404),
                 Arguments.of("POST", "/machines/99999999/actions/start", FORM, LOGIN, 404, 404, 404),
+                Arguments.of("GET", "/machines/99999999/console", null, LOGIN, 404, 404, 404),
+                Arguments.of("POST", "/machines/99999999/console/ticket", FORM, LOGIN, 404, 404, 404),
+                Arguments.of("GET", "/admin/vms/99999999/console", null, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/admin/vms/99999999/console/ticket", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/api/v1/vms/99999999/console", null, 401, 404, 404, 404),
+                Arguments.of("POST", "/api/v1/admin/vms/99999999/console", null, 401, 403, 403, 404),
+                // the console WebSocket: its ticket authenticates it, so a plain GET is a 400 for everyone
+                // (refused tickets: ConsoleTest)
+                Arguments.of("GET", "/console/ws/99999999", null, 400, 400, 400, 400),
                 Arguments.of("GET", "/admin/vms", null, LOGIN, 403, 403, 200),
                 Arguments.of("GET", "/machines/advice", null, LOGIN, 200, 200, 404),
                 Arguments.of("GET", "/admin/vms/advice", null, LOGIN, 403, 403, 200),
