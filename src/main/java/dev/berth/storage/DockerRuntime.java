@@ -313,7 +313,7 @@ public class DockerRuntime implements ContainerRuntime {
         if (known != null) {
             return known;
         }
-        if (!host.uri().startsWith("unix://")) {
+        if (!isLocal(host.uri())) {
             throw new RuntimeUnavailableException("block-I/O limits need the storage device of " + host.uri()
                     + ": set berth.storage.block-device (BERTH_STORAGE_BLOCK_DEVICE)", false, null);
         }
@@ -325,6 +325,19 @@ public class DockerRuntime implements ContainerRuntime {
         }
         devices.put(host.uri(), device);
         return device;
+    }
+
+    /** A unix socket or a loopback address: the engine runs on this machine, whose mounts we can read. */
+    static boolean isLocal(String uri) {
+        if (uri.startsWith("unix://")) {
+            return true;
+        }
+        try {
+            String h = java.net.URI.create(uri).getHost();
+            return h != null && java.net.InetAddress.getByName(h).isLoopbackAddress();
+        } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private <T> T call(Endpoint host, String what, DockerClients.Call<T> work) throws RuntimeUnavailableException {

@@ -30,7 +30,8 @@ public interface StorageConfig {
 
     /**
      * Block device the read/write rates apply to on every Docker host (cgroup blkio throttles per device).
-     * Absent: the device holding the engine's data root, found from this machine's mounts for unix:// hosts.
+     * Absent: the device holding the engine's data root, found from this machine's mounts for engines on this
+     * machine (unix:// or a loopback tcp:// address); required for other hosts when a quota throttles block I/O.
      */
     Optional<String> blockDevice();
 
