@@ -170,7 +170,7 @@ public class Reconciler {
                 suspend(r, slug);
                 return;
             }
-            if (r.hostId() == null) {
+            if (r.hostId() == null || r.port() == null) {
                 r = place(r, want);
                 if (r == null) {
                     return;
@@ -180,7 +180,11 @@ public class Reconciler {
         } catch (RuntimeUnavailableException e) {
             failed(r, slug, e.unreachable() ? InstanceStatus.UNREACHABLE : InstanceStatus.FAILED, e.getMessage());
         } catch (InstanceHealth.NotReadyException e) {
-            failed(r, slug, InstanceStatus.FAILED, e.getMessage() + logs(r));
+            String logs = logs(r);
+            if (logs.contains("port is already in use") || logs.contains("address already in use")) {
+                movePort(r); // something outside Berth holds the port: the next attempt gets another one
+            }
+            failed(r, slug, InstanceStatus.FAILED, e.getMessage() + logs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -188,8 +192,25 @@ public class Reconciler {
 
     // ------------------------------------------------------------------ steps
 
+    /** Ports found taken by programs outside Berth, per host: placement skips them. */
+    private final Map<Long, Set<Integer>> busyPorts = new ConcurrentHashMap<>();
+
+    private void movePort(InstanceRow r) {
+        busyPorts.computeIfAbsent(r.hostId(), k -> ConcurrentHashMap.newKeySet()).add(r.port());
+        try {
+            runtime.remove(hosts.endpoint(r.hostId()), r.containerName()); // its command line names the old port
+            claims.write(r.id(), i -> i.port = null);
+        } catch (RuntimeUnavailableException | InstanceClaims.LostClaim e) {
+            LOG.warnf("storage instance %d: could not give up port %d: %s", r.id(), r.port(), e.getMessage());
+        }
+    }
+
     private InstanceRow place(InstanceRow r, ContainerRuntime.Limits want) throws InstanceClaims.LostClaim {
         r = status(r, InstanceStatus.PLACING);
+        if (r.hostId() != null) { // placed before; only the port is to be found again
+            HostView h = hosts.get(r.hostId());
+            return port(r, h.id(), h.name(), h.storageAddress());
+        }
         List<HostView> docker = hosts.enabled(HostKind.DOCKER);
         Map<Long, Long> reserved = reservedMemory();
         var answers = new HashMap<Long, CompletableFuture<Object>>();
@@ -216,17 +237,25 @@ public class Reconciler {
             failed(r, tenants.slugOf(r.tenantId()), InstanceStatus.FAILED, decision.refusal());
             return null;
         }
-        long hostId = decision.host().hostId();
+        HostView chosen = docker.stream().filter(h -> h.id() == decision.host().hostId()).findFirst().orElseThrow();
+        return port(r, chosen.id(), chosen.name(), chosen.storageAddress());
+    }
+
+    private InstanceRow port(InstanceRow r, long hostId, String hostName, String address) throws InstanceClaims.LostClaim {
+        // Hosts that share a storage address share its ports (two registrations of one machine, say), so the
+        // ports in use are those of every host with this address, and those found taken by other programs.
         // Another replica may place another instance on this host at the same moment: the unique (host, port)
         // constraint lets only one of us have a port; the other tries the next free one.
         for (int tries = 0; tries < 20; tries++) {
             Set<Integer> used = new HashSet<>(QuarkusTransaction.requiringNew().call(() -> StorageInstance.getEntityManager()
-                    .createQuery("select i.port from StorageInstance i where i.hostId = :h and i.port is not null", Integer.class)
-                    .setParameter("h", hostId).getResultList()));
+                    .createQuery("select i.port from StorageInstance i where i.port is not null and (i.hostId = :h or i.hostId in"
+                            + " (select h.id from Host h where h.storageAddress = :a))", Integer.class)
+                    .setParameter("h", hostId).setParameter("a", address).getResultList()));
+            used.addAll(busyPorts.getOrDefault(hostId, Set.of()));
             OptionalInt port = Placement.freePort(used, config.portMin(), config.portMax());
             if (port.isEmpty()) {
                 failed(r, tenants.slugOf(r.tenantId()), InstanceStatus.FAILED, "No free port left on "
-                        + decision.host().name() + " (" + config.portMin() + "-" + config.portMax() + ").");
+                        + hostName + " (" + config.portMin() + "-" + config.portMax() + ").");
                 return null;
             }
             try {
@@ -239,7 +268,7 @@ public class Reconciler {
                 LOG.debugf("port %d on host %d was taken meanwhile: %s", port.getAsInt(), hostId, e.getMessage());
             }
         }
-        failed(r, tenants.slugOf(r.tenantId()), InstanceStatus.FAILED, "Could not reserve a port on " + decision.host().name() + ".");
+        failed(r, tenants.slugOf(r.tenantId()), InstanceStatus.FAILED, "Could not reserve a port on " + hostName + ".");
         return null;
     }
 
