@@ -28,6 +28,22 @@ final class StorageFixtures {
                         "unix:///var/run/docker.sock", "127.0.0.1", "", true, null, null, null)).id());
     }
 
+    /** Deletes these tenants' instances with their data, after any run under way on them. */
+    static void removeInstances(StorageService storage, Reconciler reconciler, String... slugs) {
+        for (String slug : slugs) {
+            StorageView v;
+            try {
+                v = storage.of(slug);
+            } catch (dev.berth.common.NotFoundException e) {
+                continue; // the tenant does not exist yet (born on its first member's sign-in)
+            }
+            if (v.id() != null) {
+                reconciler.kick(v.id()).join();
+                storage.delete(TEST, v.id(), "delete", slug);
+            }
+        }
+    }
+
     static MinioClient s3(InstanceAccess access) {
         return MinioClient.builder().endpoint(access.endpoint()).credentials(access.rootUser(), access.rootPassword()).build();
     }
