@@ -52,7 +52,8 @@ public record StorageView(Long id, String tenant, String status, String statusLa
                 s == InstanceStatus.READY || step.step() < s.step() ? "done"
                         : step == s ? "current" : "ahead")).toList();
         String endpoint = address == null || r.port() == null ? null : InstanceSpec.endpoint(address, r.port());
-        return new StorageView(r.id(), tenant, s.name(), s.label(), s.step(), s.inProgress() || s == InstanceStatus.REQUESTED,
+        return new StorageView(r.id(), tenant, s.name(), s.label(), s.step(), s.inProgress() || s == InstanceStatus.REQUESTED
+                        || r.suspended() != (s == InstanceStatus.SUSPENDED), // suspending or resuming
                 s == InstanceStatus.READY, r.suspended(), hostName, r.port(), endpoint, limits, r.lastError(), r.attempts(),
                 r.nextAttemptAt(), r.createdAt(), r.readyAt(), r.startedAt(), r.requestedBy(), steps);
     }
