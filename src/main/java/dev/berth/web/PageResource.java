@@ -13,7 +13,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-/** The pages of the foundation: dashboard, section landings and the admin landing. */
+/** The pages of the foundation: dashboard and the admin landing (features keep their own pages). */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class PageResource {
@@ -26,13 +26,6 @@ public class PageResource {
     @Operation(hidden = true)
     public TemplateInstance dashboard() {
         return user.currentTenant().map(Pages::dashboard).orElseGet(this::withoutTenant);
-    }
-
-    @GET
-    @Path("storage")
-    @Operation(hidden = true)
-    public TemplateInstance storage() {
-        return user.currentTenant().map(Pages::storage).orElseGet(this::withoutTenant);
     }
 
     @GET

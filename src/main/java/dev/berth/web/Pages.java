@@ -17,8 +17,6 @@ public final class Pages {
 
     public static native TemplateInstance admin(long tenantCount, List<TenantView> tenants);
 
-    public static native TemplateInstance storage(TenantView tenant);
-
     public static native TemplateInstance signedOut();
 
     /** Stand-alone error page: it must render even where no user or request scope is available. */

@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,7 +31,21 @@ class AuthorizationMatrixTest {
                 // method, path, body, anonymous, alice, bob, carol
                 Arguments.of("GET", "/", null, LOGIN, 200, 200, 200),
                 Arguments.of("GET", "/machines", null, LOGIN, 200, 200, 303),
-                Arguments.of("GET", "/storage", null, LOGIN, 200, 200, 200),
+                Arguments.of("GET", "/storage", null, LOGIN, 200, 200, 303),
+                Arguments.of("GET", "/storage/status", null, LOGIN, 200, 200, 404),
+                // Activation is allowed for members and really activates (removed again after the class).
+                Arguments.of("POST", "/storage/activate", FORM, LOGIN, 303, 303, 404),
+                Arguments.of("GET", "/api/v1/storage", null, 401, 200, 200, 404),
+                Arguments.of("POST", "/api/v1/storage", null, 401, 200, 200, 404),
+                Arguments.of("GET", "/admin/storage", null, LOGIN, 403, 403, 200),
+                Arguments.of("POST", "/admin/storage/99999999/suspend", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/admin/storage/99999999/resume", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("GET", "/admin/storage/99999999/delete", null, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/admin/storage/99999999/delete", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("GET", "/api/v1/admin/storage", null, 401, 403, 403, 200),
+                Arguments.of("POST", "/api/v1/admin/storage/99999999/suspend", null, 401, 403, 403, 404),
+                Arguments.of("POST", "/api/v1/admin/storage/99999999/resume", null, 401, 403, 403, 404),
+                Arguments.of("DELETE", "/api/v1/admin/storage/99999999?data=keep&confirm=acme", null, 401, 403, 403, 404),
                 Arguments.of("POST", "/tenant", FORM, LOGIN, 403, 403, 403),
                 Arguments.of("GET", "/machines/99999999", null, LOGIN, 404, 404, 404),
                 Arguments.of("GET", "/machines/99999999/state", null, LOGIN, 404, 404, 404),
@@ -94,6 +109,20 @@ class AuthorizationMatrixTest {
                 Arguments.of("GET", "/api/v1/admin/audit/export", null, 401, 403, 403, 200),
                 Arguments.of("GET", "/q/health/ready", null, 200, 200, 200, 200),
                 Arguments.of("GET", "/q/openapi", null, 200, 200, 200, 200));
+    }
+
+    /** The storage the activation rows started is removed with its data, containers and all. */
+    @AfterAll
+    static void removeActivatedStorage() {
+        var storage = io.quarkus.arc.Arc.container().instance(dev.berth.storage.StorageService.class).get();
+        var reconciler = io.quarkus.arc.Arc.container().instance(dev.berth.storage.Reconciler.class).get();
+        for (String slug : new String[]{"acme", "globex"}) {
+            var v = storage.of(slug);
+            if (v.id() != null) {
+                reconciler.kick(v.id()).join();
+                storage.delete(new dev.berth.audit.Actor("authorization-test", null, null), v.id(), "delete", slug);
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} {1}")
