@@ -1,5 +1,6 @@
 package dev.berth.audit;
 
+import dev.berth.common.BerthMeters;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -47,6 +48,9 @@ public class AuditLog {
             e.requestId = requestId;
             e.persist();
         });
+        if (outcome == Outcome.DENIED) {
+            BerthMeters.denied(action);
+        }
         LOG.infof("audit %s %s %s %s tenant=%s request=%s", outcome, actor, action, target, tenant, requestId);
     }
 

@@ -1,5 +1,6 @@
 package dev.berth.hosts;
 
+import dev.berth.common.BackendCalls;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.Info;
@@ -76,6 +77,10 @@ public class DockerConnector implements HostConnector {
 
     @Override
     public HostFacts probe(Endpoint endpoint, Duration timeout) throws HostProbeException {
+        return BackendCalls.time(BackendCalls.DOCKER, "info", () -> probeNow(endpoint, timeout));
+    }
+
+    private HostFacts probeNow(Endpoint endpoint, Duration timeout) throws HostProbeException {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
