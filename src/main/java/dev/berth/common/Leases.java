@@ -210,8 +210,8 @@ public class Leases {
             Gauge.builder(BerthMeters.LEASE_HELD, held, m -> Boolean.TRUE.equals(m.get(name)) ? 1 : 0)
                     .description("1 while this replica holds the lease").tag("lease", name).register(BerthMeters.registry());
         }
-        if (before == null || before != mine) {
-            LOG.debugf("Lease %s %s by %s", name, mine ? "held" : "not held", holder);
+        if (before == null ? mine : before != mine) { // changes only, not every renewal
+            LOG.infof("Lease %s %s (this replica: %s)", name, mine ? "taken" : "lost or released", holder);
         }
     }
 
