@@ -1,7 +1,7 @@
 package dev.berth.compute;
 
-import dev.berth.hosts.Endpoint;
 import dev.berth.common.BackendCalls;
+import dev.berth.hosts.Endpoint;
 import dev.berth.hosts.LibvirtCalls;
 import dev.berth.hosts.LibvirtCalls.CallException;
 import jakarta.annotation.PreDestroy;
