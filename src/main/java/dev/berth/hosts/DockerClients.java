@@ -52,9 +52,8 @@ import javax.net.ssl.TrustManagerFactory;
  * TLS when the endpoint carries PEM material.
  *
  * <p>The HTTP client has connect and response timeouts, but a unix socket ignores read timeouts and a TLS
- * handshake has its own waits, so every call also runs on a virtual thread bounded by {@code timeout}.
- * On timeout that thread is interrupted: JDK socket I/O on a virtual thread is interruptible (the socket is
- * closed), so nothing stays behind.
+ * handshake has its own waits, so every call also runs on its own thread bounded by {@code timeout}.
+ * On timeout that thread is interrupted and the client closed, which closes its connections.
  *
  * <p>TLS keys never touch the disk: the PEMs are parsed with the JDK (X.509 via {@link CertificateFactory},
  * PKCS#8 keys via {@link KeyFactory}) into an in-memory key store. Error messages name the PEM that is wrong,
@@ -108,24 +107,40 @@ public final class DockerClients {
         // Built before any connection: a broken PEM is the admin's mistake, not the host's.
         SSLContext tls = endpoint.tls() == null ? null : PemTls.sslContext(endpoint.tls());
 
+        // Built here, not in the worker, so that a timeout can close it from this thread: the interrupt alone is
+        // not enough, because HttpClient treats the ClosedByInterruptException as retryable and reconnects (a
+        // unix socket then waits forever for an engine that never answers). Closing the client closes its
+        // connections, which ends any wait, and a retry finds the pool shut down.
+        DockerHttpClient http = httpClient(uri, tls, timeout);
         FutureTask<T> task = new FutureTask<>(() -> {
-            try (DockerHttpClient http = httpClient(uri, tls, timeout);
-                 DockerClient client = DockerClientImpl.getInstance(config(uri), http)) {
+            try (http; DockerClient client = DockerClientImpl.getInstance(config(uri), http)) {
                 return work.apply(client);
             }
         });
-        Thread.ofVirtual().name("docker-call").start(task);
+        // A platform thread, not a virtual one: docker-java reads unix sockets through JNA, and a native read pins
+        // its carrier. A few engines that never answer would otherwise pin every carrier and stall all of
+        // Berth's virtual threads (seen in DockerConnectorTest on 2 cores).
+        Thread.ofPlatform().daemon().name("docker-call").start(task);
         try {
             return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            task.cancel(true); // interrupts the socket wait; the thread then closes the client
+            abandon(task, http);
             throw timedOut(uri, timeout);
         } catch (ExecutionException e) {
             throw toProbeException(uri, timeout, e.getCause());
         } catch (InterruptedException e) {
-            task.cancel(true);
+            abandon(task, http);
             Thread.currentThread().interrupt();
             throw new HostProbeException("interrupted while calling " + uri, e);
+        }
+    }
+
+    private static void abandon(FutureTask<?> task, DockerHttpClient http) {
+        task.cancel(true);
+        try {
+            http.close();
+        } catch (IOException | RuntimeException e) {
+            // closing is all that is left to do; the caller already reports the timeout
         }
     }
 

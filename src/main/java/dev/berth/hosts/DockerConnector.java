@@ -18,6 +18,10 @@ public class DockerConnector implements HostConnector {
 
     @Override
     public HostFacts probe(Endpoint endpoint, Duration timeout) throws HostProbeException {
+        return dev.berth.common.BackendCalls.time(dev.berth.common.BackendCalls.DOCKER, "info", () -> facts(endpoint, timeout));
+    }
+
+    private static HostFacts facts(Endpoint endpoint, Duration timeout) throws HostProbeException {
         long started = System.nanoTime();
         return DockerClients.call(endpoint, timeout, client -> {
             Info info = client.infoCmd().exec();

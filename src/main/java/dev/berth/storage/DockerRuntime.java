@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.RestartPolicy;
+import dev.berth.common.BackendCalls;
 import dev.berth.hosts.DockerClients;
 import dev.berth.hosts.Endpoint;
 import dev.berth.hosts.HostProbeException;
@@ -57,7 +58,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public EngineInfo info(Endpoint host) throws RuntimeUnavailableException {
-        return call(host, "read the engine's facts", c -> {
+        return call(host, "info", "read the engine's facts", c -> {
             var info = c.infoCmd().exec();
             return new EngineInfo(info.getNCPU() == null ? 0 : info.getNCPU(), info.getMemTotal() == null ? 0 : info.getMemTotal());
         });
@@ -65,7 +66,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public void ensureVolume(Endpoint host, String volume, Map<String, String> labels) throws RuntimeUnavailableException {
-        call(host, "create volume " + volume, c -> {
+        call(host, "volume.create", "create volume " + volume, c -> {
             try {
                 c.inspectVolumeCmd(volume).exec();
             } catch (NotFoundException e) {
@@ -77,7 +78,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public boolean volumeExists(Endpoint host, String volume) throws RuntimeUnavailableException {
-        return call(host, "inspect volume " + volume, c -> {
+        return call(host, "volume.inspect", "inspect volume " + volume, c -> {
             try {
                 c.inspectVolumeCmd(volume).exec();
                 return true;
@@ -89,7 +90,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public void removeVolume(Endpoint host, String volume) throws RuntimeUnavailableException {
-        call(host, "remove volume " + volume, c -> {
+        call(host, "volume.remove", "remove volume " + volume, c -> {
             try {
                 c.removeVolumeCmd(volume).exec();
             } catch (NotFoundException e) {
@@ -102,7 +103,7 @@ public class DockerRuntime implements ContainerRuntime {
     @Override
     public String create(Endpoint host, ContainerSpec spec) throws RuntimeUnavailableException {
         String device = spec.limits().readBps() > 0 || spec.limits().writeBps() > 0 ? blockDevice(host) : null;
-        return call(host, "create container " + spec.name(), c -> {
+        return call(host, "container.create", "create container " + spec.name(), c -> {
             HostConfig hc = HostConfig.newHostConfig()
                     .withNetworkMode("host")
                     .withRestartPolicy(RestartPolicy.unlessStoppedRestart())
@@ -122,7 +123,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public void start(Endpoint host, String name, Map<String, String> files) throws RuntimeUnavailableException {
-        call(host, "start container " + name, c -> {
+        call(host, "container.start", "start container " + name, c -> {
             if (!files.isEmpty()) {
                 // Into the container's own layer, before MinIO reads them: secrets stay out of its configuration.
                 var inspect = c.inspectContainerCmd(name).exec();
@@ -143,7 +144,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public void stop(Endpoint host, String name) throws RuntimeUnavailableException {
-        call(host, "stop container " + name, c -> {
+        call(host, "container.stop", "stop container " + name, c -> {
             try {
                 c.stopContainerCmd(name).withTimeout(5).exec();
             } catch (NotModifiedException | NotFoundException e) {
@@ -155,7 +156,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public void remove(Endpoint host, String name) throws RuntimeUnavailableException {
-        call(host, "remove container " + name, c -> {
+        call(host, "container.remove", "remove container " + name, c -> {
             try {
                 c.removeContainerCmd(name).withForce(true).withRemoveVolumes(false).exec();
             } catch (NotFoundException e) {
@@ -167,7 +168,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public Optional<ContainerState> inspect(Endpoint host, String name) throws RuntimeUnavailableException {
-        return call(host, "inspect container " + name, c -> {
+        return call(host, "container.inspect", "inspect container " + name, c -> {
             try {
                 InspectContainerResponse r = c.inspectContainerCmd(name).exec();
                 var s = r.getState();
@@ -183,7 +184,7 @@ public class DockerRuntime implements ContainerRuntime {
     @Override
     public Limits updateLimits(Endpoint host, String name, Limits limits) throws RuntimeUnavailableException {
         String device = limits.readBps() > 0 || limits.writeBps() > 0 ? blockDevice(host) : null;
-        return call(host, "update the limits of " + name, c -> {
+        return call(host, "container.update", "update the limits of " + name, c -> {
             var cmd = c.updateContainerCmd(name)
                     .withMemory(limits.memoryBytes()).withMemorySwap(limits.memoryBytes())
                     .withCpuPeriod(CPU_PERIOD).withCpuQuota(limits.milliCpus() * CPU_PERIOD / 1000)
@@ -196,7 +197,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public List<ContainerState> list(Endpoint host, Map<String, String> labels) throws RuntimeUnavailableException {
-        return call(host, "list containers", c -> {
+        return call(host, "container.list", "list containers", c -> {
             var found = new ArrayList<ContainerState>();
             for (Container k : c.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec()) {
                 String name = k.getNames() == null || k.getNames().length == 0 ? k.getId() : stripSlash(k.getNames()[0]);
@@ -209,7 +210,7 @@ public class DockerRuntime implements ContainerRuntime {
 
     @Override
     public String logsTail(Endpoint host, String name, int lines) throws RuntimeUnavailableException {
-        return call(host, "read the logs of " + name, c -> {
+        return call(host, "container.logs", "read the logs of " + name, c -> {
             var out = new StringBuilder();
             try (var callback = c.logContainerCmd(name).withStdOut(true).withStdErr(true).withTail(lines)
                     .exec(new ResultCallback.Adapter<Frame>() {
@@ -317,7 +318,7 @@ public class DockerRuntime implements ContainerRuntime {
             throw new RuntimeUnavailableException("block-I/O limits need the storage device of " + host.uri()
                     + ": set berth.storage.block-device (BERTH_STORAGE_BLOCK_DEVICE)", false, null);
         }
-        String root = call(host, "read the engine's data root", c -> c.infoCmd().exec().getDockerRootDir());
+        String root = call(host, "info", "read the engine's data root", c -> c.infoCmd().exec().getDockerRootDir());
         String device = LocalDevices.deviceOf(root);
         if (device == null) {
             throw new RuntimeUnavailableException("cannot tell which block device holds " + root
@@ -340,9 +341,10 @@ public class DockerRuntime implements ContainerRuntime {
         }
     }
 
-    private <T> T call(Endpoint host, String what, DockerClients.Call<T> work) throws RuntimeUnavailableException {
+    /** @param operation the metric's name for the call (no container names: they would explode its labels) */
+    private <T> T call(Endpoint host, String operation, String what, DockerClients.Call<T> work) throws RuntimeUnavailableException {
         try {
-            return DockerClients.call(host, config.callTimeout(), work);
+            return BackendCalls.time(BackendCalls.DOCKER, operation, () -> DockerClients.call(host, config.callTimeout(), work));
         } catch (DockerClients.EngineAnswered e) {
             throw new RuntimeUnavailableException("cannot " + what + ": " + e.getMessage(), false, e);
         } catch (HostProbeException e) {

@@ -10,6 +10,7 @@ import dev.berth.hosts.HostView;
 import dev.berth.tenancy.QuotaLimits;
 import dev.berth.tenancy.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.berth.common.BerthMeters;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -81,8 +82,14 @@ public class Reconciler {
         Instant now = Instant.now();
         List<Long> due = QuarkusTransaction.requiringNew().call(() -> StorageInstance.<StorageInstance>list(
                 "nextAttemptAt is null or nextAttemptAt <= ?1", now).stream().map(i -> i.id).toList());
-        CompletableFuture.allOf(due.stream().map(this::kick).toArray(CompletableFuture[]::new)).join();
-        findOrphans();
+        boolean ok = false;
+        try {
+            CompletableFuture.allOf(due.stream().map(this::kick).toArray(CompletableFuture[]::new)).join();
+            findOrphans();
+            ok = true;
+        } finally {
+            BerthMeters.reconciled("storage", ok);
+        }
         lastPass = Instant.now();
     }
 
@@ -373,6 +380,7 @@ public class Reconciler {
             }
         });
         if (first && r.readyAt() == null) {
+            BerthMeters.provisioned(java.time.Duration.between(r.createdAt(), Instant.now()), true);
             audit.record(ACTOR, slug, "storage.ready", r.containerName(), Outcome.OK, "MinIO answers on port " + r.port(), null);
         } else if (recovered) {
             audit.record(ACTOR, slug, "storage.recover", r.containerName(), Outcome.OK, "ready again after " + r.status(), null);
