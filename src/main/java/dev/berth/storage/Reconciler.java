@@ -427,6 +427,8 @@ public class Reconciler {
         Set<String> allKnown = new HashSet<>();
         known.values().forEach(allKnown::addAll);
         var found = new ArrayList<Orphan>();
+        // Container ids are random 256-bit values: one seen through two registrations of the same engine is one orphan.
+        Set<String> seen = new HashSet<>();
         for (HostView h : hosts.enabled(HostKind.DOCKER)) {
             List<ContainerRuntime.ContainerState> labelled;
             try {
@@ -436,13 +438,13 @@ public class Reconciler {
             }
             for (ContainerRuntime.ContainerState c : labelled) {
                 String instance = c.labels().get(InstanceSpec.LABEL_INSTANCE);
-                if (instance == null || !allKnown.contains(instance)) {
+                if ((instance == null || !allKnown.contains(instance)) && seen.add(c.id() == null ? c.name() : c.id())) {
                     found.add(new Orphan(h.id(), h.name(), c.name(), c.labels().get(InstanceSpec.LABEL_TENANT), instance, c.status()));
                 }
             }
         }
         for (Orphan o : found) {
-            if (reportedOrphans.add(o.hostId() + "/" + o.container())) {
+            if (reportedOrphans.add(o.container())) {
                 audit.record(ACTOR, o.tenant(), "storage.orphan", o.container() + " on " + o.host(), Outcome.FAILED,
                         "container with Berth labels and no instance record; left untouched for an administrator", null);
             }
