@@ -106,7 +106,7 @@ public final class MountInstructions {
 
     private static List<Snippet> s3fs(Target t) {
         String passwd = s3fsPasswordFile(t);
-        String options = "passwd_file=" + passwd + ",url=" + t.url() + ",use_path_request_style,allow_other,mp_umask=0022"
+        String options = "passwd_file=" + passwd + ",url=" + t.url() + ",use_path_request_style,allow_other,umask=0022,mp_umask=0022"
                 + (t.readOnly() ? ",ro" : "");
         return List.of(
                 new Snippet("s3fs-passwd", "Password file",
@@ -116,7 +116,7 @@ public final class MountInstructions {
                 new Snippet("s3fs-mount", "Mount now",
                         "mkdir -p " + t.mountPoint() + "\n"
                                 + "s3fs " + t.bucket() + " " + t.mountPoint() + " -o " + options,
-                        "allow_other and mp_umask=0022 let users other than root read the files; use_path_request_style is what MinIO expects."
+                        "allow_other, umask=0022 and mp_umask=0022 let users other than root read the files (objects written by other S3 clients carry no mode of their own); use_path_request_style is what MinIO expects."
                                 + (t.readOnly() ? " The key is read-only, so the mount is too (ro)." : "")),
                 new Snippet("s3fs-fstab", "/etc/fstab line (mounted at boot, after the network)",
                         t.bucket() + " " + t.mountPoint() + " fuse.s3fs _netdev," + options + " 0 0",
