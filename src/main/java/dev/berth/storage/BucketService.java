@@ -48,6 +48,10 @@ public class BucketService implements UsageSource {
         public String size() {
             return dev.berth.common.ByteSize.format(info.sizeBytes());
         }
+
+        public String lastChange() {
+            return KeyView.when(info.lastModified());
+        }
     }
 
     /** A key just created: its record, the secret (this one time only) and the snippets that carry it. */
