@@ -107,7 +107,8 @@ public class BucketService implements UsageSource {
         }
         audit.record(actor.username(), slug, "bucket.create", name, Outcome.OK, null, actor.requestId());
         bumpBuckets(t.tenantId(), names.size() + 1);
-        return bucket(slug, name);
+        // new and empty: nothing to ask the instance
+        return new BucketView(new ObjectStore.BucketInfo(name, Instant.now(), 0, 0, null, false), 0);
     }
 
     /**
@@ -142,7 +143,7 @@ public class BucketService implements UsageSource {
 
     public BucketView setVersioning(Actor actor, String slug, String name, boolean enabled) {
         Target t = target(slug);
-        existing(t, name);
+        mustExist(t, name);
         String action = enabled ? "bucket.versioning.on" : "bucket.versioning.off";
         try {
             store.setVersioning(t.access(), name, enabled);
@@ -158,7 +159,7 @@ public class BucketService implements UsageSource {
 
     public List<KeyView> keys(String slug, String bucket) {
         Target t = target(slug);
-        existing(t, bucket);
+        mustExist(t, bucket);
         Instant now = Instant.now();
         return QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list(
                 "tenantId = ?1 and bucket = ?2 order by createdAt", t.tenantId(), bucket)).stream().map(k -> KeyView.of(k, now)).toList();
@@ -174,7 +175,7 @@ public class BucketService implements UsageSource {
 
     public CreatedKey createKey(Actor actor, String slug, String bucket, BucketRules.KeyInput input) {
         Target t = target(slug);
-        existing(t, bucket);
+        mustExist(t, bucket);
         BucketRules.KeyRequest request;
         try {
             request = BucketRules.checkKey(input, Instant.now());
@@ -332,6 +333,19 @@ public class BucketService implements UsageSource {
                 throw new NotFoundException("There is no bucket " + name + ".");
             }
             throw new ConflictException(e.getMessage());
+        }
+    }
+
+    /** Existence only: no listing of the bucket's objects. */
+    private void mustExist(Target t, String name) {
+        boolean exists;
+        try {
+            exists = BucketRules.nameProblem(name).isEmpty() && store.exists(t.access(), name);
+        } catch (StorageException e) {
+            throw new ConflictException(e.getMessage());
+        }
+        if (!exists) {
+            throw new NotFoundException("There is no bucket " + name + ".");
         }
     }
 

@@ -96,9 +96,20 @@ public class MinioObjectStore implements ObjectStore {
         List<Bucket> all = call("listing buckets", () -> c.s3().listBuckets());
         var result = new ArrayList<BucketInfo>();
         for (Bucket b : all) {
-            result.add(describe(c, b.name(), b.creationDate() == null ? null : b.creationDate().toInstant()));
+            try {
+                result.add(describe(c, b.name(), b.creationDate() == null ? null : b.creationDate().toInstant()));
+            } catch (StorageException e) {
+                if (!e.notFound()) { // deleted between the listing and now: it is simply gone
+                    throw e;
+                }
+            }
         }
         return result;
+    }
+
+    @Override
+    public boolean exists(InstanceAccess at, String name) {
+        return call("looking up bucket " + name, () -> of(at).s3().bucketExists(BucketExistsArgs.builder().bucket(name).build()));
     }
 
     @Override

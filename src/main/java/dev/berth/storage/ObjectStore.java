@@ -18,6 +18,9 @@ public interface ObjectStore {
 
     BucketInfo bucket(InstanceAccess at, String name);
 
+    /** Whether the bucket exists: one cheap call, no listing. */
+    boolean exists(InstanceAccess at, String name);
+
     void createBucket(InstanceAccess at, String name);
 
     /** Removes every object and version first: S3 only deletes empty buckets. */

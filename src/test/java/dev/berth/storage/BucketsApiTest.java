@@ -36,6 +36,7 @@ class BucketsApiTest {
 
     @BeforeEach
     void quotas() {
+        io.restassured.RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
         as(DemoUser.BOB).get("/api/v1/me").then().statusCode(200); // globex exists
         as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200); // acme exists
         Storage.quota("acme", "1 GiB", "2 GiB");
