@@ -234,6 +234,17 @@ public class BucketService implements UsageSource {
                 actor.username().equals(k.createdBy) ? null : "created by " + k.createdBy, actor.requestId());
     }
 
+    /** An administrator revokes any key of a tenant, by access key alone (its creator may be long gone). */
+    public void revokeAny(Actor actor, String slug, String accessKey) {
+        long tenantId = tenants.idOf(slug);
+        AccessKey k = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>find(
+                "tenantId = ?1 and accessKey = ?2", tenantId, accessKey).firstResult());
+        if (k == null) {
+            throw new NotFoundException("Tenant " + slug + " has no access key " + accessKey + ".");
+        }
+        revoke(actor, slug, k.bucket, accessKey);
+    }
+
     /** The snippets of an existing key: the secret is shown only once, so they carry {@code <SECRET>}. */
     public MountInstructions.ToolSnippets mount(String slug, String bucket, String accessKey, MountInstructions.Tool tool) {
         return MountInstructions.of(tool, mountTarget(slug, bucket, accessKey));

@@ -212,6 +212,13 @@ class BucketsApiTest {
         long audited = QuarkusTransaction.requiringNew().call(() -> AuditEvent.count(
                 "action = 'key.revoke' and actor = 'dave' and reason = 'created by ghost'"));
         assertTrue(audited >= 1);
+
+        // administrators see every key of a tenant and revoke any of them
+        String other = Storage.key(DemoUser.ALICE, name, "read-write").getString("key.accessKey");
+        as(DemoUser.CAROL).get("/api/v1/admin/tenants/acme/keys").then().statusCode(200).body("accessKey", hasItem(other));
+        as(DemoUser.CAROL).delete("/api/v1/admin/tenants/globex/keys/" + other).then().statusCode(404);
+        as(DemoUser.CAROL).delete("/api/v1/admin/tenants/acme/keys/" + other).then().statusCode(204);
+        as(DemoUser.ALICE).get("/api/v1/buckets/" + name + "/keys").then().statusCode(200).body("size()", equalTo(0));
         as(DemoUser.ALICE).delete("/api/v1/buckets/" + name).then().statusCode(204);
     }
 

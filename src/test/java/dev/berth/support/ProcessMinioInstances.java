@@ -75,6 +75,7 @@ public class ProcessMinioInstances implements InstanceDirectory {
             Process process = pb.start();
             String endpoint = "http://127.0.0.1:" + port;
             awaitReady(process, endpoint, dir);
+            awaitIam(endpoint, user, password);
             return new Running(process, dir, new InstanceAccess(tenantId, endpoint, user, password));
         } catch (IOException e) {
             throw new IllegalStateException("cannot start MinIO for tenant " + tenantId, e);
@@ -109,6 +110,27 @@ public class ProcessMinioInstances implements InstanceDirectory {
         }
         process.destroyForcibly();
         throw new IllegalStateException("MinIO did not become ready in 60 s: " + Files.readString(dir.resolve("minio.log")));
+    }
+
+    /** Ready answers before IAM is loaded ("Server not initialized yet"); a signed call succeeds only after. */
+    private static void awaitIam(String endpoint, String user, String password) throws IOException {
+        var client = io.minio.MinioClient.builder().endpoint(endpoint).credentials(user, password).build();
+        Exception last = null;
+        for (int i = 0; i < 600; i++) {
+            try {
+                client.listBuckets();
+                return;
+            } catch (Exception e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+        throw new IllegalStateException("MinIO at " + endpoint + " did not accept signed requests in 60 s", last);
     }
 
     private static void stop(Running r) {
