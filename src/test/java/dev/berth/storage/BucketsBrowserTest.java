@@ -71,6 +71,9 @@ class BucketsBrowserTest {
                 assertEquals("from the browser's instructions", Files.readString(mp.resolve("hello.txt")));
             } finally {
                 Shell.unmount(mp);
+                try (var files = Files.walk(root)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
             }
 
             b.open("/storage/buckets/" + bucket);

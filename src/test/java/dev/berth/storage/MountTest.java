@@ -60,9 +60,22 @@ class MountTest {
         }
     }
 
-    private static Case newCase(String bucket, String mode) throws IOException {
+    private final java.util.List<Path> roots = new java.util.ArrayList<>();
+
+    /** The temporary /etc/berth and /mnt of each case (password files included) go once everything is unmounted. */
+    @org.junit.jupiter.api.AfterEach
+    void removeRoots() throws IOException {
+        for (Path root : roots) {
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private Case newCase(String bucket, String mode) throws IOException {
         // like /mnt on a VM, the place the mount point lives in is open to everyone (a temp dir is not)
         Path root = Files.createTempDirectory("berth-mount-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        roots.add(root);
         return new Case(bucket, Storage.key(DemoUser.ALICE, bucket, mode), root);
     }
 
