@@ -1,5 +1,7 @@
 package dev.berth.audit;
 
+import dev.berth.common.BerthMeters;
+import dev.berth.common.RequestIds;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * Who did what, when, with what outcome. Each event is written in its own transaction, so a change that
@@ -27,7 +30,14 @@ public class AuditLog {
     public void recordSoon(String actor, String tenant, String action, String target, Outcome outcome, String reason,
                            String requestId) {
         if (io.vertx.core.Context.isOnEventLoopThread()) {
-            Thread.ofVirtual().name("audit").start(() -> record(actor, tenant, action, target, outcome, reason, requestId));
+            Thread.ofVirtual().name("audit").start(() -> {
+                MDC.put(RequestIds.MDC_KEY, requestId); // a fresh thread: carry the request id into its log line
+                try {
+                    record(actor, tenant, action, target, outcome, reason, requestId);
+                } finally {
+                    MDC.remove(RequestIds.MDC_KEY);
+                }
+            });
         } else {
             record(actor, tenant, action, target, outcome, reason, requestId);
         }
@@ -47,6 +57,9 @@ public class AuditLog {
             e.requestId = requestId;
             e.persist();
         });
+        if (outcome == Outcome.DENIED) {
+            BerthMeters.denied(action);
+        }
         LOG.infof("audit %s %s %s %s tenant=%s request=%s", outcome, actor, action, target, tenant, requestId);
     }
 

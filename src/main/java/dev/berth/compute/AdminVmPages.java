@@ -35,6 +35,8 @@ public class AdminVmPages {
     TenantService tenants;
     @Inject
     CurrentUser user;
+    @Inject
+    ConsoleService consoles;
 
     @CheckedTemplate(basePath = "compute")
     static class Templates {
@@ -52,6 +54,22 @@ public class AdminVmPages {
     @Path("advice")
     public TemplateInstance advice() {
         return MachinePages.Templates.advice(null, machines.adviceSummary(null));
+    }
+
+    /** Any assigned machine's console (id: the Berth machine id), for administrators. */
+    @GET
+    @Path("{id}/console")
+    public TemplateInstance console(@jakarta.ws.rs.PathParam("id") long id) {
+        return MachinePages.Templates.console(consoles.availabilityAsAdmin(id), "/admin/vms/" + id + "/console/ticket",
+                "/admin/vms", "admin");
+    }
+
+    @POST
+    @Path("{id}/console/ticket")
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public ConsoleService.Issued consoleTicket(@jakarta.ws.rs.PathParam("id") long id) {
+        return consoles.issueAsAdmin(user.actor(), id);
     }
 
     /** Checkboxes post "domain=<hostId>/<uuid>" for every ticked domain. */

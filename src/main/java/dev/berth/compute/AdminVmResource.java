@@ -28,6 +28,8 @@ public class AdminVmResource {
     MachineService machines;
     @Inject
     CurrentUser user;
+    @Inject
+    ConsoleService consoles;
 
     public record Assign(String tenant, List<MachineService.DomainRef> domains) {
     }
@@ -60,6 +62,18 @@ public class AdminVmResource {
             throw dev.berth.common.InvalidInputException.of("tenant", "is required");
         }
         return Response.status(201).entity(new Assigned(machines.assign(user.actor(), body.tenant().trim(), body.domains()))).build();
+    }
+
+    @POST
+    @Path("{id}/console")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "A single-use ticket to open any assigned machine's VNC console",
+            description = "id is the Berth machine id (the assignment id). As POST /api/v1/vms/{id}/console, for any tenant's machine.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "The ticket",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = ConsoleService.Issued.class)))
+    public Response console(@jakarta.ws.rs.PathParam("id") long id) {
+        return Response.status(201).entity(consoles.issueAsAdmin(user.actor(), id)).build();
     }
 
     @DELETE

@@ -1,5 +1,6 @@
 package dev.berth.compute;
 
+import dev.berth.common.BackendCalls;
 import dev.berth.hosts.Endpoint;
 import dev.berth.hosts.LibvirtCalls;
 import dev.berth.hosts.LibvirtCalls.CallException;
@@ -85,7 +86,7 @@ public class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public List<DomainSummary> listDomains(Endpoint host, Duration timeout) throws HypervisorException {
-        return onHost(host, null, timeout, conn -> {
+        return onHost("list_domains", host, null, timeout, conn -> {
             Domain[] domains = conn.listAllDomains(0); // 0: active and inactive, persistent and transient
             List<DomainSummary> result = new ArrayList<>(domains.length);
             try {
@@ -111,7 +112,7 @@ public class LibvirtHypervisor implements Hypervisor {
     @Override
     public DomainDetail describe(Endpoint host, String uuid, Duration timeout) throws HypervisorException {
         Objects.requireNonNull(uuid, "uuid");
-        return onHost(host, uuid, timeout, conn -> {
+        return onHost("describe", host, uuid, timeout, conn -> {
             Domain domain = conn.domainLookupByUUIDString(uuid);
             try {
                 DomainSummary summary = summary(domain);
@@ -133,7 +134,7 @@ public class LibvirtHypervisor implements Hypervisor {
     @Override
     public DomainStats stats(Endpoint host, String uuid, Duration timeout) throws HypervisorException {
         Objects.requireNonNull(uuid, "uuid");
-        return onHost(host, uuid, timeout, conn -> {
+        return onHost("stats", host, uuid, timeout, conn -> {
             Domain domain = conn.domainLookupByUUIDString(uuid);
             try {
                 DomainInfo info = domain.getInfo();
@@ -174,7 +175,7 @@ public class LibvirtHypervisor implements Hypervisor {
     public void act(Endpoint host, String uuid, PowerAction action, Duration timeout) throws HypervisorException {
         Objects.requireNonNull(uuid, "uuid");
         Objects.requireNonNull(action, "action");
-        onHost(host, uuid, timeout, conn -> {
+        onHost("power_action", host, uuid, timeout, conn -> {
             Domain domain = conn.domainLookupByUUIDString(uuid);
             try {
                 switch (action) {
@@ -208,6 +209,11 @@ public class LibvirtHypervisor implements Hypervisor {
     private interface HostWork<T> {
         /** Runs on the lane's native thread, with the lane's permit held. */
         T run(Connect conn) throws LibvirtException, HypervisorException;
+    }
+
+    /** Times the call into berth_backend_call_seconds{backend="libvirt",operation}. */
+    private <T> T onHost(String operation, Endpoint host, String uuid, Duration timeout, HostWork<T> work) throws HypervisorException {
+        return BackendCalls.time(BackendCalls.LIBVIRT, operation, () -> onHost(host, uuid, timeout, work));
     }
 
     /** @param uuid the domain the work is about (for "not found"), or null */

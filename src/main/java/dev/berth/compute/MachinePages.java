@@ -37,6 +37,8 @@ public class MachinePages {
     CurrentUser user;
     @Inject
     StatsHistory history;
+    @Inject
+    ConsoleService consoles;
 
     @CheckedTemplate(basePath = "compute")
     static class Templates {
@@ -44,11 +46,13 @@ public class MachinePages {
 
         static native TemplateInstance detail(MachineService.MachineDetail m);
 
-        static native TemplateInstance state(MachineView machine, String message, boolean failed);
+        static native TemplateInstance state(MachineView machine, String message, boolean failed, String display, String consoleWhy);
 
         static native TemplateInstance graphs(long id, List<Sparkline> graphs);
 
         static native TemplateInstance advice(String scope, List<MachineService.AdviceRow> rows);
+
+        static native TemplateInstance console(ConsoleService.Availability a, String ticketUrl, String backUrl, String section);
     }
 
     @GET
@@ -92,7 +96,8 @@ public class MachinePages {
     @POST
     @Path("{id}/actions/{action}")
     @Consumes(MediaType.WILDCARD)
-    public Response act(@PathParam("id") long id, @PathParam("action") String action, @HeaderParam("HX-Request") String htmx) {
+    public Response act(@PathParam("id") long id, @PathParam("action") String action, @HeaderParam("HX-Request") String htmx,
+                        @QueryParam("display") String display) {
         String tenant = tenant();
         PowerAction a;
         try {
@@ -117,9 +122,27 @@ public class MachinePages {
             failed = true;
         }
         if (htmx != null) {
-            return Response.ok(Templates.state(after, message, failed)).build(); // htmx swaps only 2xx; the fragment says it failed
+            String d = ConsoleRules.display(display);
+            return Response.ok(Templates.state(after, message, failed, d, ConsoleRules.buttonRefusal(after, d))).build(); // htmx swaps only 2xx; the fragment says it failed
         }
         return Flash.redirect("/machines/" + id, message);
+    }
+
+    /** The machine's screen in noVNC, or why it has none now (shut off, no VNC display, host silent). */
+    @GET
+    @Path("{id}/console")
+    public TemplateInstance console(@PathParam("id") long id) {
+        return Templates.console(consoles.availability(tenant(), id), "/machines/" + id + "/console/ticket",
+                "/machines/" + id, "machines");
+    }
+
+    /** A fresh ticket for the console page (the session cookie authenticates this; the ticket the WebSocket). */
+    @POST
+    @Path("{id}/console/ticket")
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public ConsoleService.Issued consoleTicket(@PathParam("id") long id) {
+        return consoles.issue(user.actor(), tenant(), id);
     }
 
     /** The last hour's graphs, refreshed by the detail page. */
@@ -133,8 +156,10 @@ public class MachinePages {
     /** The current state only, for the detail page to refresh itself without a full reload. */
     @GET
     @Path("{id}/state")
-    public TemplateInstance state(@PathParam("id") long id) {
-        return Templates.state(machines.machine(tenant(), id), null, false);
+    public TemplateInstance state(@PathParam("id") long id, @QueryParam("display") String display) {
+        MachineView machine = machines.machine(tenant(), id);
+        String d = ConsoleRules.display(display); // what the detail page saw; the console page checks again
+        return Templates.state(machine, null, false, d, ConsoleRules.buttonRefusal(machine, d));
     }
 
     private String tenant() {

@@ -183,27 +183,67 @@ public class MachineService implements UsageSource, HostResidents {
         // The hosts answer while the database lists the machines: a page costs about the slower of the two.
         CompletableFuture<Map<Long, HostAnswer>> answers = CompletableFuture.supplyAsync(() -> ask(reach), fanOut);
         List<Row> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.getEntityManager()
-                .createQuery("select new dev.berth.compute.MachineService$Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus, a.memoryBytes)"
+                .createQuery("select new dev.berth.compute.MachineService$Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus,"
+                        + " a.memoryBytes, a.runningSince, a.runningSinceExact)"
                         + " from VmAssignment a where a.tenantId = :t order by a.name", Row.class)
                 .setParameter("t", tenantId).getResultList());
         Map<Long, HostAnswer> answered = answers.join();
-        return mine.stream().map(a -> view(a, answered.get(a.hostId()), reach.get(a.hostId()).name())).toList();
+        return observed(mine, mine.stream().map(a -> view(a, answered.get(a.hostId()), reach.get(a.hostId()).name())).toList());
+    }
+
+    /**
+     * Adds uptime to fresh views and remembers what changed: a machine seen running for the first time, or seen
+     * stopped. Rows that change together share one value, so this is at most two statements, and none when
+     * nothing changed (the usual case).
+     */
+    private List<MachineView> observed(List<Row> rows, List<MachineView> views) {
+        Instant now = Instant.now();
+        var changes = new HashMap<Uptime, List<Long>>();
+        var out = new ArrayList<MachineView>(views.size());
+        for (int i = 0; i < views.size(); i++) {
+            Row r = rows.get(i);
+            MachineView v = views.get(i);
+            Uptime known = new Uptime(r.runningSince(), r.runningSinceExact());
+            Optional<Uptime> next = known.observe(v.state(), v.missing(), now);
+            next.ifPresent(u -> changes.computeIfAbsent(u, k -> new ArrayList<>()).add(r.id()));
+            out.add(v.withUptime(next.orElse(known)));
+        }
+        changes.forEach(this::remember);
+        return out;
+    }
+
+    private void remember(Uptime u, List<Long> ids) {
+        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update(
+                "runningSince = ?1, runningSinceExact = ?2 where id in ?3", u.since(), u.exact(), ids));
     }
 
     /** What a list needs of an assignment, read without managing 1,000 entities. */
-    public record Row(Long id, String name, Long hostId, String domainUuid, int vcpus, long memoryBytes) {
+    public record Row(Long id, String name, Long hostId, String domainUuid, int vcpus, long memoryBytes,
+                      Instant runningSince, boolean runningSinceExact) {
         static Row of(VmAssignment a) {
-            return new Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus, a.memoryBytes);
+            return new Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus, a.memoryBytes, a.runningSince, a.runningSinceExact);
         }
     }
 
     /** One of the tenant's machines; another tenant's id is as unknown as an id that never existed. */
     public MachineView machine(String tenantSlug, long id) {
         VmAssignment a = owned(tenantSlug, id);
-        return view(Row.of(a), ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name());
+        Row row = Row.of(a);
+        return observed(List.of(row), List.of(view(row, ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name()))).get(0);
     }
 
     public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error) {
+        /** The display type in the definition ("vnc", "spice" …, or "none"); null when the host did not say. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String display() {
+            return detail == null ? null : detail.graphics() == null ? "none" : ConsoleRules.display(detail.graphics().type());
+        }
+
+        /** Why the Console button is disabled, or null. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String consoleRefusal() {
+            return ConsoleRules.buttonRefusal(machine, display());
+        }
     }
 
     public MachineDetail detail(String tenantSlug, long id) {
@@ -244,6 +284,12 @@ public class MachineService implements UsageSource, HostResidents {
             throw new ConflictException("The host refused to " + action.name().toLowerCase(java.util.Locale.ROOT) + " " + a.name + ": " + e.getMessage());
         }
         audit.record(actor.username(), tenantSlug, what, a.name, Outcome.OK, null, actor.requestId());
+        switch (action) { // the guest's uptime starts over; a shutdown takes effect later and is observed then
+            case START, REBOOT -> remember(Uptime.startedAt(Instant.now()), List.of(a.id));
+            case POWEROFF -> remember(Uptime.NONE, List.of(a.id));
+            default -> {
+            }
+        }
         return machine(tenantSlug, id);
     }
 
@@ -309,7 +355,21 @@ public class MachineService implements UsageSource, HostResidents {
 
     // ------------------------------------------------------------------ internals
 
-    private VmAssignment owned(String tenantSlug, long id) {
+    /** Any assigned machine, for administrators (who are no tenant's members); an unknown id is a 404. */
+    VmAssignment assignment(long id) {
+        VmAssignment a = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>findById(id));
+        if (a == null) {
+            throw new NotFoundException("There is no machine " + id + ".");
+        }
+        return a;
+    }
+
+    /** An assignment with its live state from its host. */
+    MachineView view(VmAssignment a) {
+        return view(Row.of(a), ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name());
+    }
+
+    VmAssignment owned(String tenantSlug, long id) {
         long tenantId = tenants.idOf(tenantSlug);
         VmAssignment a = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>findById(id));
         if (a == null || a.tenantId != tenantId) {

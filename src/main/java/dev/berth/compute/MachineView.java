@@ -1,6 +1,7 @@
 package dev.berth.compute;
 
 import dev.berth.common.ByteSize;
+import java.time.Instant;
 
 /**
  * An assigned machine as a tenant sees it: live state from its host, or UNKNOWN with the reason when the
@@ -8,9 +9,26 @@ import dev.berth.common.ByteSize;
  *
  * @param id   Berth's id (never the libvirt name: names are neither unique nor stable)
  * @param note why the state is unknown or the machine missing; null when all is well
+ * @param runningSince when Berth started it or first saw it running (then {@code runningSinceExact} is false)
  */
 public record MachineView(long id, String name, long hostId, String host, String uuid, DomainState state, boolean missing,
-                          int vcpus, long memoryBytes, String note) {
+                          int vcpus, long memoryBytes, String note, Instant runningSince, boolean runningSinceExact) {
+    /** Without uptime: a view in the making, before {@link #withUptime}. */
+    public MachineView(long id, String name, long hostId, String host, String uuid, DomainState state, boolean missing,
+                       int vcpus, long memoryBytes, String note) {
+        this(id, name, hostId, host, uuid, state, missing, vcpus, memoryBytes, note, null, false);
+    }
+
+    MachineView withUptime(Uptime u) {
+        return new MachineView(id, name, hostId, host, uuid, state, missing, vcpus, memoryBytes, note, u.since(), u.exact());
+    }
+
+    /** "2 h 5 min", "≥ 12 min" when Berth only saw it running, or "—". */
+    public String uptimeText() {
+        String t = new Uptime(runningSince, runningSinceExact).text(Instant.now());
+        return t == null ? "—" : t;
+    }
+
     public String memoryText() {
         return ByteSize.format(memoryBytes);
     }

@@ -35,4 +35,13 @@ public class VmAssignment extends PanacheEntityBase {
     public Instant assignedAt;
     @Column(name = "assigned_by", nullable = false)
     public String assignedBy;
+    /** When Berth started it or first saw it running; null while it is not known to run (see {@link Uptime}). */
+    @Column(name = "running_since")
+    public Instant runningSince;
+    @Column(name = "running_since_exact", nullable = false)
+    public boolean runningSinceExact;
+
+    Uptime uptime() {
+        return new Uptime(runningSince, runningSinceExact);
+    }
 }

@@ -16,6 +16,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -31,6 +32,8 @@ public class VmResource {
     CurrentUser user;
     @Inject
     StatsHistory history;
+    @Inject
+    ConsoleService consoles;
 
     /** The counters now, and the rates sampled over the last hour (oldest first). */
     public record StatsView(DomainStats now, List<StatsPoint> lastHour) {
@@ -76,6 +79,19 @@ public class VmResource {
             throw InvalidInputException.of("action", "must be start, shutdown, reboot or poweroff");
         }
         return machines.act(user.actor(), tenant(), id, a);
+    }
+
+    @POST
+    @Path("{id}/console")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "A single-use ticket to open the machine's VNC console",
+            description = "Open a WebSocket to websocketPath?ticket=<ticket> before expiresAt (default 60 s); it carries the "
+                    + "machine's RFB stream as binary frames. 409 with the reason when the machine is not running or has no VNC display.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "The ticket",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = ConsoleService.Issued.class)))
+    public Response console(@PathParam("id") long id) {
+        return Response.status(201).entity(consoles.issue(user.actor(), tenant(), id)).build();
     }
 
     private String tenant() {

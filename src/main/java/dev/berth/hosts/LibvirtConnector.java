@@ -1,5 +1,6 @@
 package dev.berth.hosts;
 
+import dev.berth.common.BackendCalls;
 import dev.berth.hosts.LibvirtCalls.CallException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -36,6 +37,10 @@ public class LibvirtConnector implements HostConnector {
 
     @Override
     public HostFacts probe(Endpoint endpoint, Duration timeout) throws HostProbeException {
+        return BackendCalls.time(BackendCalls.LIBVIRT, "probe", () -> probeNow(endpoint, timeout));
+    }
+
+    private HostFacts probeNow(Endpoint endpoint, Duration timeout) throws HostProbeException {
         Objects.requireNonNull(endpoint, "endpoint");
         LibvirtCalls.requirePositive(timeout);
         String uri = endpoint.uri();

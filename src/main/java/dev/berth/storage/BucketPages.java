@@ -53,7 +53,7 @@ public class BucketPages {
         static native TemplateInstance bucket(BucketService.BucketView bucket, List<KeyView> keys, String warning,
                                               String mode, String expiresAt, String description, FormErrors errors);
 
-        static native TemplateInstance confirmDelete(BucketService.BucketView bucket, FormErrors errors);
+        static native TemplateInstance confirmDeleteBucket(BucketService.BucketView bucket, FormErrors errors);
 
         static native TemplateInstance confirmRevoke(String bucket, KeyView key);
 
@@ -102,8 +102,8 @@ public class BucketPages {
 
     @GET
     @Path("{name}/delete")
-    public TemplateInstance confirmDelete(@PathParam("name") String name) {
-        return Templates.confirmDelete(buckets.bucket(tenant().slug(), name), FormErrors.none());
+    public TemplateInstance confirmDeleteBucket(@PathParam("name") String name) {
+        return Templates.confirmDeleteBucket(buckets.bucket(tenant().slug(), name), FormErrors.none());
     }
 
     @POST
@@ -114,7 +114,7 @@ public class BucketPages {
         try {
             buckets.delete(user.actor(), slug, name, confirm);
         } catch (InvalidInputException e) {
-            return Response.status(400).entity(Templates.confirmDelete(buckets.bucket(slug, name), FormErrors.of(e))).build();
+            return Response.status(400).entity(Templates.confirmDeleteBucket(buckets.bucket(slug, name), FormErrors.of(e))).build();
         }
         return Flash.redirect("/storage/buckets", "Bucket " + name + " deleted, with its objects and keys.");
     }

@@ -12,6 +12,7 @@ import dev.berth.tenancy.TenantUsage;
 import dev.berth.tenancy.UsageSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
@@ -319,6 +320,14 @@ public class BucketService implements UsageSource {
             u.persist();
         }
         return u;
+    }
+
+    /** The instance and its data are gone: so are its keys and buckets. Kept data keeps them (MinIO stores keys in the volume). */
+    void onDataDeleted(@Observes StorageDataDeleted deleted) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            AccessKey.delete("tenantId", deleted.tenantId());
+            StorageUsage.deleteById(deleted.tenantId());
+        });
     }
 
     // ------------------------------------------------------------------ internals

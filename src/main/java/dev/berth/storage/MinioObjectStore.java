@@ -1,5 +1,6 @@
 package dev.berth.storage;
 
+import dev.berth.common.BackendCalls;
 import io.minio.BucketExistsArgs;
 import io.minio.GetBucketVersioningArgs;
 import io.minio.ListObjectsArgs;
@@ -60,9 +61,10 @@ public class MinioObjectStore implements ObjectStore {
                 MinioAdminClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(http).build()));
     }
 
-    private static <T> T call(String what, Call<T> call) {
+    /** One call to an instance, timed as {@code operation} (a fixed word: it becomes a metric tag). */
+    private static <T> T call(String operation, String what, Call<T> call) {
         try {
-            return call.run();
+            return BackendCalls.time(BackendCalls.MINIO, operation, call::run);
         } catch (ErrorResponseException e) {
             String code = e.errorResponse().code();
             boolean missing = "NoSuchBucket".equals(code) || "NoSuchKey".equals(code);
@@ -87,13 +89,13 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public List<String> bucketNames(InstanceAccess at) {
-        return call("listing buckets", () -> of(at).s3().listBuckets().stream().map(Bucket::name).toList());
+        return call("list_buckets", "listing buckets", () -> of(at).s3().listBuckets().stream().map(Bucket::name).toList());
     }
 
     @Override
     public List<BucketInfo> buckets(InstanceAccess at) {
         Clients c = of(at);
-        List<Bucket> all = call("listing buckets", () -> c.s3().listBuckets());
+        List<Bucket> all = call("list_buckets", "listing buckets", () -> c.s3().listBuckets());
         var result = new ArrayList<BucketInfo>();
         for (Bucket b : all) {
             try {
@@ -109,24 +111,24 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public boolean exists(InstanceAccess at, String name) {
-        return call("looking up bucket " + name, () -> of(at).s3().bucketExists(BucketExistsArgs.builder().bucket(name).build()));
+        return call("bucket_exists", "looking up bucket " + name, () -> of(at).s3().bucketExists(BucketExistsArgs.builder().bucket(name).build()));
     }
 
     @Override
     public BucketInfo bucket(InstanceAccess at, String name) {
         Clients c = of(at);
-        boolean exists = call("looking up bucket " + name, () -> c.s3().bucketExists(BucketExistsArgs.builder().bucket(name).build()));
+        boolean exists = call("bucket_exists", "looking up bucket " + name, () -> c.s3().bucketExists(BucketExistsArgs.builder().bucket(name).build()));
         if (!exists) {
             throw new StorageException("There is no bucket " + name + ".", null, true);
         }
-        Instant created = call("looking up bucket " + name, () -> c.s3().listBuckets().stream()
+        Instant created = call("list_buckets", "looking up bucket " + name, () -> c.s3().listBuckets().stream()
                 .filter(b -> b.name().equals(name)).findFirst().map(b -> b.creationDate() == null ? null : b.creationDate().toInstant())
                 .orElse(null));
         return describe(c, name, created);
     }
 
     private BucketInfo describe(Clients c, String name, Instant created) {
-        return call("reading bucket " + name, () -> {
+        return call("describe_bucket", "reading bucket " + name, () -> {
             long size = 0;
             long objects = 0;
             Instant last = null;
@@ -149,7 +151,7 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public void createBucket(InstanceAccess at, String name) {
-        call("creating bucket " + name, () -> {
+        call("create_bucket", "creating bucket " + name, () -> {
             of(at).s3().makeBucket(MakeBucketArgs.builder().bucket(name).build());
             return null;
         });
@@ -158,7 +160,7 @@ public class MinioObjectStore implements ObjectStore {
     @Override
     public void deleteBucket(InstanceAccess at, String name) {
         Clients c = of(at);
-        call("deleting bucket " + name, () -> {
+        call("delete_bucket", "deleting bucket " + name, () -> {
             // Delete in batches of what one listing page returns, versions and delete markers included.
             while (true) {
                 var batch = new ArrayList<DeleteObject>();
@@ -184,7 +186,7 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public void setVersioning(InstanceAccess at, String name, boolean enabled) {
-        call("setting versioning of " + name, () -> {
+        call("set_versioning", "setting versioning of " + name, () -> {
             of(at).s3().setBucketVersioning(SetBucketVersioningArgs.builder().bucket(name)
                     .config(new VersioningConfiguration(enabled ? VersioningConfiguration.Status.ENABLED
                             : VersioningConfiguration.Status.SUSPENDED, null)).build());
@@ -194,13 +196,13 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public void createKey(InstanceAccess at, NewKey key) {
-        call("creating access key", () -> of(at).admin().addServiceAccount(key.accessKey(), key.secretKey(), null, key.policy(),
+        call("create_key", "creating access key", () -> of(at).admin().addServiceAccount(key.accessKey(), key.secretKey(), null, key.policy(),
                 null, key.description(), key.expiresAt() == null ? null : key.expiresAt().atZone(ZoneOffset.UTC)));
     }
 
     @Override
     public void setKeyPolicy(InstanceAccess at, String accessKey, Map<String, Object> policy) {
-        call("changing the policy of access key " + accessKey, () -> {
+        call("set_key_policy", "changing the policy of access key " + accessKey, () -> {
             of(at).admin().updateServiceAccount(accessKey, null, policy, true, null, null, null);
             return null;
         });
@@ -208,7 +210,7 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public void setKeyEnabled(InstanceAccess at, String accessKey, boolean enabled) {
-        call((enabled ? "enabling" : "disabling") + " access key " + accessKey, () -> {
+        call("set_key_enabled", (enabled ? "enabling" : "disabling") + " access key " + accessKey, () -> {
             of(at).admin().updateServiceAccount(accessKey, null, null, enabled, null, null, null);
             return null;
         });
@@ -217,7 +219,7 @@ public class MinioObjectStore implements ObjectStore {
     @Override
     public void deleteKey(InstanceAccess at, String accessKey) {
         try {
-            call("deleting access key " + accessKey, () -> {
+            call("delete_key", "deleting access key " + accessKey, () -> {
                 of(at).admin().deleteServiceAccount(accessKey);
                 return null;
             });
@@ -231,7 +233,7 @@ public class MinioObjectStore implements ObjectStore {
     @Override
     public long usageBytes(InstanceAccess at) {
         Clients c = of(at);
-        return call("measuring usage", () -> {
+        return call("usage_scan", "measuring usage", () -> {
             long total = 0;
             for (Bucket b : c.s3().listBuckets()) {
                 for (Result<Item> r : c.s3().listObjects(ListObjectsArgs.builder().bucket(b.name()).recursive(true).includeVersions(true).build())) {

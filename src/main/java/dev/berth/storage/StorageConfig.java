@@ -3,12 +3,63 @@ package dev.berth.storage;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "berth.storage")
 public interface StorageConfig {
-    /** Longest one call to a tenant's MinIO instance may take (a usage scan of many objects may take several). */
+    /** The MinIO image every instance runs (built locally FROM scratch by ./berth; nothing is pulled). */
+    String image();
+
+    /**
+     * Prefix of container and volume names and the value of the {@code berth.scope} label. Only containers of
+     * this scope are Berth's: tests use their own, so they never see (or clean up) anything else.
+     */
+    @WithDefault("berth")
+    String scope();
+
+    /** First and last port handed out on each Docker host (inclusive). */
+    @WithDefault("19000")
+    int portMin();
+
+    @WithDefault("19999")
+    int portMax();
+
+    /** Process limit of every instance. */
+    @WithDefault("512")
+    long pidsLimit();
+
+    /**
+     * Block device the read/write rates apply to on every Docker host (cgroup blkio throttles per device).
+     * Absent: the device holding the engine's data root, found from this machine's mounts for engines on this
+     * machine (unix:// or a loopback tcp:// address); required for other hosts when a quota throttles block I/O.
+     */
+    Optional<String> blockDevice();
+
+    /**
+     * Longest one call to a Docker engine, or one read or write of a call to a tenant's MinIO instance, may take
+     * (MinIO timeouts are per socket operation: a usage scan of many objects may take several).
+     */
     @WithDefault("10s")
     Duration callTimeout();
+
+    /** Longest MinIO may take from start to ready before the attempt counts as failed. */
+    @WithDefault("60s")
+    Duration readyTimeout();
+
+    /** How often the reconciler compares the database with the hosts ("off" disables the schedule). */
+    @WithDefault("30s")
+    String reconcileInterval();
+
+    /** How long a replica's claim on an instance lasts; a replica that dies loses it after this. */
+    @WithDefault("2m")
+    Duration claimLease();
+
+    /** First retry delay after a failure; doubles per attempt up to {@link #retryMax()}. */
+    @WithDefault("5s")
+    Duration retryBase();
+
+    @WithDefault("5m")
+    Duration retryMax();
 
     /**
      * How often the hard storage limit is checked ("off" disables). Writes stop at most about this long, plus

@@ -4,12 +4,15 @@ import dev.berth.audit.Actor;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.Outcome;
 import dev.berth.common.ByteSize;
+import dev.berth.common.Leases;
 import dev.berth.tenancy.QuotaLimits;
 import dev.berth.tenancy.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -26,9 +29,13 @@ import org.jboss.logging.Logger;
  *
  * <p>Delay bound: writes stop at most one interval + one usage scan + one policy update per read-write key after
  * usage reaches the limit (measured: see README). What is written during that window is the overshoot.
+ *
+ * <p>Scheduled passes run on the one replica that holds the {@value #LEASE} lease ({@link Leases}).
  */
 @ApplicationScoped
 public class StorageLimitEnforcer {
+    /** The database lease of the scheduled pass (hard limit and key expiry): one replica at a time. */
+    public static final String LEASE = "storage-usage";
     private static final Logger LOG = Logger.getLogger(StorageLimitEnforcer.class);
 
     @Inject
@@ -39,6 +46,10 @@ public class StorageLimitEnforcer {
     TenantService tenants;
     @Inject
     AuditLog audit;
+    @Inject
+    StorageConfig config;
+    @Inject
+    Leases leases;
 
     /** What one check found and did, for tests and the benchmark. */
     public record Check(long tenantId, long usageBytes, long hardBytes, boolean blocked, boolean changed, Instant at) {
@@ -49,7 +60,10 @@ public class StorageLimitEnforcer {
     @Scheduled(every = "${berth.storage.usage-interval:30s}", delayed = "5s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, identity = "storage-usage")
     void scheduled() {
-        checkAll();
+        Duration interval = DurationConverter.parseDuration(config.usageInterval());
+        // Only the replica holding the lease checks: two would audit every switch twice and race on key policies.
+        // A round is one scan and a few policy updates per tenant; the lease outlives a missed round.
+        leases.runExclusively(LEASE, interval.multipliedBy(2).plus(config.callTimeout().multipliedBy(3)), this::checkAll);
     }
 
     public void checkAll() {

@@ -31,6 +31,8 @@ public class TenantService {
     QuotaDefaults defaults;
     @Inject
     Instance<UsageSource> usageSources;
+    @Inject
+    jakarta.enterprise.event.Event<QuotaChanged> quotaChanged;
 
     /**
      * The tenants with these slugs, creating those that do not exist yet: membership comes from the
@@ -144,7 +146,7 @@ public class TenantService {
             audit.record(actor.username(), slug, "quota.set", slug, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw e;
         }
-        QuarkusTransaction.requiringNew().run(() -> {
+        long tenantId = QuarkusTransaction.requiringNew().call(() -> {
             Tenant t = find(slug);
             Quota q = Quota.findById(t.id);
             if (q == null) {
@@ -155,8 +157,10 @@ public class TenantService {
             } else {
                 q.set(limits);
             }
+            return t.id;
         });
         audit.record(actor.username(), slug, "quota.set", slug, Outcome.OK, describe(limits), actor.requestId());
+        quotaChanged.fire(new QuotaChanged(tenantId, slug, limits)); // after the commit: listeners read the new quota
         return limits;
     }
 

@@ -11,13 +11,12 @@ public final class Pages {
     private Pages() {
     }
 
-    public static native TemplateInstance dashboard(TenantView tenant);
+    /** {@code storage} is null without a tenant. */
+    public static native TemplateInstance dashboard(TenantView tenant, StorageCard storage);
 
     public static native TemplateInstance noTenant();
 
     public static native TemplateInstance admin(long tenantCount, List<TenantView> tenants);
-
-    public static native TemplateInstance storage(TenantView tenant);
 
     public static native TemplateInstance signedOut();
 

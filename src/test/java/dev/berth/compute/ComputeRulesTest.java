@@ -77,4 +77,20 @@ class ComputeRulesTest {
         assertEquals(List.of("db-1"), MachineFilter.apply(list, null, "missing").stream().map(MachineView::name).toList());
         assertThrows(InvalidInputException.class, () -> MachineFilter.apply(list, null, "sleeping"));
     }
+
+    @Test
+    void uptimeIsRememberedFromTheFirstSightingAndForgottenWhenStopped() {
+        var t0 = java.time.Instant.parse("2026-11-23T10:00:00Z");
+        var seen = Uptime.NONE.observe(DomainState.RUNNING, false, t0).orElseThrow();
+        assertEquals(new Uptime(t0, false), seen);
+        assertEquals(Optional.empty(), seen.observe(DomainState.RUNNING, false, t0.plusSeconds(60)), "no write while nothing changes");
+        assertEquals(Optional.empty(), seen.observe(DomainState.UNKNOWN, false, t0.plusSeconds(60)), "an unanswering host teaches nothing");
+        assertEquals(Optional.of(Uptime.NONE), seen.observe(DomainState.SHUTOFF, false, t0.plusSeconds(60)));
+        assertEquals(Optional.of(Uptime.NONE), seen.observe(DomainState.RUNNING, true, t0.plusSeconds(60)), "missing");
+        assertEquals(Optional.empty(), Uptime.NONE.observe(DomainState.SHUTOFF, false, t0));
+        assertEquals("≥ 2 h 5 min", seen.text(t0.plusSeconds(7500)));
+        assertEquals("3 d 4 h", Uptime.startedAt(t0).text(t0.plusSeconds(3 * 86400 + 4 * 3600 + 59)));
+        assertEquals("< 1 min", Uptime.startedAt(t0).text(t0.plusSeconds(59)));
+        assertEquals(null, Uptime.NONE.text(t0));
+    }
 }

@@ -10,6 +10,8 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.berth.support.DemoUser;
@@ -86,7 +88,10 @@ class MachinesApiTest {
         as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
                 .body("items.id", hasItems(ids.get(0), ids.get(1), more.get(0)))
                 .body("items.find { it.id == " + ids.get(0) + " }.name", equalTo("fleet1-vm01"))
-                .body("items.find { it.id == " + ids.get(0) + " }.state", equalTo("RUNNING"));
+                .body("items.find { it.id == " + ids.get(0) + " }.state", equalTo("RUNNING"))
+                // running when Berth first saw it: the uptime is a lower bound
+                .body("items.find { it.id == " + ids.get(0) + " }.runningSince", notNullValue())
+                .body("items.find { it.id == " + ids.get(0) + " }.runningSinceExact", equalTo(false));
         as(DemoUser.BOB).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
                 .body("items.id", not(hasItem(ids.get(0))));
         // bob: alice's machine answers exactly like one that does not exist
@@ -106,11 +111,15 @@ class MachinesApiTest {
         int id = assign("acme", fleet1, VM04).get(0);
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/shutdown").then().statusCode(409)
                 .body("detail", equalTo("fleet1-vm04 is shut off; only a running machine can be shut down."));
-        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200).body("state", equalTo("RUNNING"));
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("runningSince", nullValue());
+        // Started by Berth: the uptime is exact from now on.
+        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200).body("state", equalTo("RUNNING"))
+                .body("runningSince", notNullValue()).body("runningSinceExact", equalTo(true));
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(409)
                 .body("detail", containsString("is running"));
         as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200).body("now.vcpus", equalTo(1));
-        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200).body("state", equalTo("SHUTOFF"));
+        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200).body("state", equalTo("SHUTOFF"))
+                .body("runningSince", nullValue());
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/dance").then().statusCode(400)
                 .body("errors[0].field", equalTo("action"));
         as(DemoUser.CAROL).queryParam("actor", "alice").queryParam("action", "vm.").queryParam("tenant", "acme").queryParam("size", 500)

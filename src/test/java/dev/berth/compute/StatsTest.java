@@ -32,10 +32,15 @@ class StatsTest {
     @Test
     void historyKeepsAnHourAndSparklinesScale() {
         var h = new StatsHistory();
+        var all = new java.util.ArrayList<StatsPoint>();
         for (int i = 0; i <= 300; i++) { // 300 samples 15 s apart: 75 minutes
-            h.record(7, at(i * 15L, i * 7_500_000_000L, 0)); // 7.5 s CPU per 15 s on 2 vCPUs = 25 %
+            StatsPoint p = h.record(7, at(i * 15L, i * 7_500_000_000L, 0)); // 7.5 s CPU per 15 s on 2 vCPUs = 25 %
+            if (p != null) {
+                all.add(p);
+            }
         }
-        List<StatsPoint> points = h.of(7);
+        assertEquals(300, all.size(), "the first sample has nothing to compare with");
+        List<StatsPoint> points = StatsHistory.lastHour(all);
         assertEquals(241, points.size(), "one hour of 15 s rates, inclusive of both ends");
         assertTrue(points.stream().allMatch(p -> Math.abs(p.cpuPercent() - 25.0) < 1e-9));
         Sparkline cpu = Sparkline.all(points).get(0);

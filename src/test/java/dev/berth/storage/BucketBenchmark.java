@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,11 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class BucketBenchmark {
+    @AfterAll
+    static void removeStorage() {
+        Storage.remove("acme");
+    }
+
     static final int ROUNDS = 25;
 
     @Inject
@@ -39,6 +45,7 @@ class BucketBenchmark {
     void bucketAndKeyCreation() throws Exception {
         as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200);
         Storage.quota("acme", "1 GiB", "2 GiB");
+        Storage.ready("acme");
         InstanceAccess at = instances.readyInstance(tenants.idOf("acme")).orElseThrow();
         MinioClient s3 = MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).build();
         MinioAdminClient admin = MinioAdminClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).build();

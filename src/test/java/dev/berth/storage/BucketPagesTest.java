@@ -9,28 +9,30 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.berth.support.DemoUser;
-import dev.berth.support.ProcessMinioInstances;
 import dev.berth.support.S3;
 import dev.berth.support.Storage;
-import dev.berth.tenancy.TenantService;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The bucket pages through plain form posts, as a browser without JavaScript uses them. */
 @QuarkusTest
 class BucketPagesTest {
-    @Inject
-    TenantService tenants;
-
     @BeforeEach
     void quota() {
         given().auth().oauth2(DemoUser.ALICE.token()).get("/api/v1/me").then().statusCode(200);
         given().auth().oauth2(DemoUser.BOB.token()).get("/api/v1/me").then().statusCode(200);
         Storage.quota("acme", "1 GiB", "2 GiB");
+        Storage.quota("globex", "1 GiB", "2 GiB");
+        Storage.ready("acme", "globex");
+    }
+
+    @AfterAll
+    static void removeStorage() {
+        Storage.remove("acme", "globex");
     }
 
     @Test
@@ -112,13 +114,12 @@ class BucketPagesTest {
 
     @Test
     void inactiveStorageIsExplained() {
-        long globex = tenants.idOf("globex");
-        ProcessMinioInstances.INACTIVE.add(globex);
+        Storage.suspend("globex");
         try {
             given().auth().oauth2(DemoUser.BOB.token()).get("/storage/buckets").then().statusCode(200)
                     .body(containsString("id=\"storage-inactive\"")).body(containsString("Storage is not active"));
         } finally {
-            ProcessMinioInstances.INACTIVE.remove(globex);
+            Storage.resume("globex");
         }
     }
 

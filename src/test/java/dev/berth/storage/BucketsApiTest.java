@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.audit.AuditEvent;
 import dev.berth.support.DemoUser;
-import dev.berth.support.ProcessMinioInstances;
 import dev.berth.support.S3;
 import dev.berth.support.Storage;
 import dev.berth.tenancy.TenantService;
@@ -23,6 +22,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,10 +37,14 @@ class BucketsApiTest {
     @BeforeEach
     void quotas() {
         io.restassured.RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
-        as(DemoUser.BOB).get("/api/v1/me").then().statusCode(200); // globex exists
-        as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200); // acme exists
         Storage.quota("acme", "1 GiB", "2 GiB");
         Storage.quota("globex", "1 GiB", "2 GiB");
+        Storage.ready("acme", "globex");
+    }
+
+    @AfterAll
+    static void removeStorage() {
+        Storage.remove("acme", "globex");
     }
 
     @Test
@@ -245,16 +249,20 @@ class BucketsApiTest {
 
     @Test
     void storageThatIsNotActiveSaysSo() {
-        long globex = tenants.idOf("globex");
-        ProcessMinioInstances.INACTIVE.add(globex);
+        String bucket = unique("kept");
+        Storage.bucket(DemoUser.BOB, bucket);
+        Storage.suspend("globex"); // the administrator's suspend: the container is stopped
         try {
             as(DemoUser.BOB).get("/api/v1/buckets").then().statusCode(409)
                     .contentType(containsString("application/problem+json"))
                     .body("detail", containsString("Storage is not active"));
             as(DemoUser.BOB).body(Map.of("name", "some-bucket")).when().post("/api/v1/buckets").then().statusCode(409);
+            as(DemoUser.ALICE).get("/api/v1/buckets").then().statusCode(200); // acme's instance is another one
         } finally {
-            ProcessMinioInstances.INACTIVE.remove(globex);
+            Storage.resume("globex");
         }
+        as(DemoUser.BOB).get("/api/v1/buckets").then().statusCode(200).body("items.name", hasItem(bucket)); // data kept
+        as(DemoUser.BOB).delete("/api/v1/buckets/" + bucket).then().statusCode(204);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -28,10 +29,16 @@ class BucketsBrowserTest {
     @TestHTTPResource("/")
     URL portal;
 
+    @AfterAll
+    static void removeStorage() {
+        Storage.remove("acme");
+    }
+
     @Test
     void aliceCreatesABucketAndAKeyAndMountsIt() throws Exception {
         dev.berth.support.Api.as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200);
         Storage.quota("acme", "1 GiB", "2 GiB");
+        Storage.ready("acme");
         String bucket = unique("datasets");
         try (var b = new Browser(portal)) {
             b.signIn(DemoUser.ALICE);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.berth.audit.Actor;
 import dev.berth.audit.AuditEvent;
 import dev.berth.support.S3;
+import dev.berth.support.Storage;
 import dev.berth.tenancy.QuotaInput;
 import dev.berth.tenancy.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -49,6 +50,15 @@ class HardLimitTest {
         String slug = unique("limit");
         tenants.create(Actor.system("test"), slug, slug);
         tenants.setQuota(Actor.system("test"), slug, new QuotaInput("1", "1", "1G", "5", "512K", "1M", "5", "1", "1G", "0", "0"));
+        Storage.ready(slug);
+        try {
+            limitHolds(actor, slug);
+        } finally {
+            Storage.remove(slug);
+        }
+    }
+
+    private void limitHolds(Actor actor, String slug) throws Exception {
         buckets.create(actor, slug, "data");
         BucketService.CreatedKey rw = buckets.createKey(actor, slug, "data", new BucketRules.KeyInput("read-write", null, null));
         BucketService.CreatedKey ro = buckets.createKey(actor, slug, "data", new BucketRules.KeyInput("read-only", null, null));

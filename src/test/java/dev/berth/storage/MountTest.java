@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,12 @@ class MountTest {
     void quota() {
         as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200);
         Storage.quota("acme", "1 GiB", "2 GiB");
+        Storage.ready("acme");
+    }
+
+    @AfterAll
+    static void removeStorage() {
+        Storage.remove("acme");
     }
 
     /** A key just created, with its snippets (the secret in them) and the place they run in. */

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.berth.support.DemoUser;
 import dev.berth.support.Keycloak;
+import dev.berth.support.Storage;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,12 +35,35 @@ class AuthorizationMatrixTest {
                 // method, path, body, anonymous, alice, bob, carol
                 Arguments.of("GET", "/", null, LOGIN, 200, 200, 200),
                 Arguments.of("GET", "/machines", null, LOGIN, 200, 200, 303),
-                Arguments.of("GET", "/storage", null, LOGIN, 200, 200, 200),
+                Arguments.of("GET", "/storage", null, LOGIN, 200, 200, 303),
+                Arguments.of("GET", "/storage/status", null, LOGIN, 200, 200, 404),
+                // Activation is allowed for members and really activates (removed again after the class).
+                Arguments.of("POST", "/storage/activate", FORM, LOGIN, 303, 303, 404),
+                Arguments.of("GET", "/api/v1/storage", null, 401, 200, 200, 404),
+                Arguments.of("POST", "/api/v1/storage", null, 401, 200, 200, 404),
+                Arguments.of("GET", "/admin/storage", null, LOGIN, 403, 403, 200),
+                Arguments.of("POST", "/admin/storage/99999999/suspend", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/admin/storage/99999999/resume", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("GET", "/admin/storage/99999999/delete", null, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/admin/storage/99999999/delete", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("GET", "/api/v1/admin/storage", null, 401, 403, 403, 200),
+                Arguments.of("POST", "/api/v1/admin/storage/99999999/suspend", null, 401, 403, 403, 404),
+                Arguments.of("POST", "/api/v1/admin/storage/99999999/resume", null, 401, 403, 403, 404),
+                Arguments.of("DELETE", "/api/v1/admin/storage/99999999?data=keep&confirm=acme", null, 401, 403, 403, 404),
                 Arguments.of("POST", "/tenant", FORM, LOGIN, 403, 403, 403),
                 Arguments.of("GET", "/machines/99999999", null, LOGIN, 404, 404, 404),
                 Arguments.of("GET", "/machines/99999999/state", null, LOGIN, 404, 404, 404),
                 Arguments.of("GET", "/machines/99999999/graphs", null, LOGIN, 404, 404, 404),
                 Arguments.of("POST", "/machines/99999999/actions/start", FORM, LOGIN, 404, 404, 404),
+                Arguments.of("GET", "/machines/99999999/console", null, LOGIN, 404, 404, 404),
+                Arguments.of("POST", "/machines/99999999/console/ticket", FORM, LOGIN, 404, 404, 404),
+                Arguments.of("GET", "/admin/vms/99999999/console", null, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/admin/vms/99999999/console/ticket", FORM, LOGIN, 403, 403, 404),
+                Arguments.of("POST", "/api/v1/vms/99999999/console", null, 401, 404, 404, 404),
+                Arguments.of("POST", "/api/v1/admin/vms/99999999/console", null, 401, 403, 403, 404),
+                // the console WebSocket: its ticket authenticates it, so a plain GET is a 400 for everyone
+                // (refused tickets: ConsoleTest)
+                Arguments.of("GET", "/console/ws/99999999", null, 400, 400, 400, 400),
                 Arguments.of("GET", "/admin/vms", null, LOGIN, 403, 403, 200),
                 Arguments.of("GET", "/machines/advice", null, LOGIN, 200, 200, 404),
                 Arguments.of("GET", "/admin/vms/advice", null, LOGIN, 403, 403, 200),
@@ -113,6 +139,26 @@ class AuthorizationMatrixTest {
                 Arguments.of("GET", "/api/v1/buckets/" + BUCKET + "/keys/BKNOSUCHKEY/mount?tool=s3fs", null, 401, 404, 404, 404),
                 Arguments.of("GET", "/q/health/ready", null, 200, 200, 200, 200),
                 Arguments.of("GET", "/q/openapi", null, 200, 200, 200, 200));
+    }
+
+    /** Ready instances for acme and globex: the bucket rows reach a real instance (activation then finds them). */
+    @BeforeAll
+    static void readyStorage() {
+        Storage.ready("acme", "globex");
+    }
+
+    /** The storage the activation rows started is removed with its data, containers and all. */
+    @AfterAll
+    static void removeActivatedStorage() {
+        var storage = io.quarkus.arc.Arc.container().instance(dev.berth.storage.StorageService.class).get();
+        var reconciler = io.quarkus.arc.Arc.container().instance(dev.berth.storage.Reconciler.class).get();
+        for (String slug : new String[]{"acme", "globex"}) {
+            var v = storage.of(slug);
+            if (v.id() != null) {
+                reconciler.kick(v.id()).join();
+                storage.delete(new dev.berth.audit.Actor("authorization-test", null, null), v.id(), "delete", slug);
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} {1}")

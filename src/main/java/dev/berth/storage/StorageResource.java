@@ -1,0 +1,46 @@
+package dev.berth.storage;
+
+import dev.berth.common.NotFoundException;
+import dev.berth.tenancy.CurrentUser;
+import dev.berth.tenancy.TenantView;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/storage")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Storage")
+public class StorageResource {
+    @Inject
+    StorageService storage;
+    @Inject
+    CurrentUser user;
+
+    @GET
+    @Operation(summary = "My tenant's storage instance", description = "Status and progress (steps), endpoint, limits, last error. status NOT_ACTIVATED when there is none.")
+    public StorageView get() {
+        return storage.of(tenant());
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Activate storage", description = "Records the instance and returns at once (202); poll GET for progress. 200 with the existing instance when there is one.")
+    public Response activate() {
+        StorageService.Activation a = storage.activate(user.actor(), tenant());
+        return (a.created() ? Response.accepted() : Response.ok()).location(URI.create("/api/v1/storage"))
+                .entity(a.instance()).build();
+    }
+
+    private String tenant() {
+        return user.currentTenant().map(TenantView::slug)
+                .orElseThrow(() -> new NotFoundException("You belong to no tenant, so there is no storage to show."));
+    }
+}

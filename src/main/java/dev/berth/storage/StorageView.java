@@ -1,0 +1,76 @@
+package dev.berth.storage;
+
+import dev.berth.common.ByteSize;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A tenant's instance as pages and the API show it: status with progress, endpoint, limits and the last
+ * error. Never the root credentials.
+ *
+ * @param status NOT_ACTIVATED when the tenant has no instance (id is then null)
+ */
+public record StorageView(Long id, String tenant, String status, String statusLabel, int step, boolean inProgress,
+                          boolean ready, boolean suspended, String host, Integer port, String endpoint, Limits limits,
+                          String lastError, int attempts, Instant nextAttemptAt, Instant createdAt, Instant readyAt,
+                          Instant startedAt, String requestedBy, List<Step> steps) {
+
+    public static final String NOT_ACTIVATED = "NOT_ACTIVATED";
+
+    /** The container limits from the tenant's quota. */
+    public record Limits(double cpus, long memoryBytes, long readBps, long writeBps, long pids) {
+        public String memoryText() {
+            return ByteSize.format(memoryBytes);
+        }
+
+        public String readText() {
+            return readBps == 0 ? "unlimited" : ByteSize.format(readBps) + "/s";
+        }
+
+        public String writeText() {
+            return writeBps == 0 ? "unlimited" : ByteSize.format(writeBps) + "/s";
+        }
+
+        public String cpusText() {
+            return java.math.BigDecimal.valueOf(cpus).stripTrailingZeros().toPlainString();
+        }
+    }
+
+    /** One step of the way to ready: done, under way now, or still ahead. */
+    public record Step(String name, String label, String state) {
+    }
+
+    static StorageView none(String tenant, Limits limits) {
+        return new StorageView(null, tenant, NOT_ACTIVATED, "Not activated", -1, false, false, false, null, null, null,
+                limits, null, 0, null, null, null, null, null, List.of());
+    }
+
+    static StorageView of(InstanceRow r, String tenant, String hostName, String address, Limits limits) {
+        InstanceStatus s = r.status();
+        var steps = InstanceStatus.STEPS.stream().map(step -> new Step(step.name(), step.label(),
+                s == InstanceStatus.READY || step.step() < s.step() ? "done"
+                        : step == s ? "current" : "ahead")).toList();
+        String endpoint = address == null || r.port() == null ? null : InstanceSpec.endpoint(address, r.port());
+        return new StorageView(r.id(), tenant, s.name(), s.label(), s.step(), s.inProgress() || s == InstanceStatus.REQUESTED
+                        || r.suspended() != (s == InstanceStatus.SUSPENDED), // suspending or resuming
+                s == InstanceStatus.READY, r.suspended(), hostName, r.port(), endpoint, limits, r.lastError(), r.attempts(),
+                r.nextAttemptAt(), r.createdAt(), r.readyAt(), r.startedAt(), r.requestedBy(), steps);
+    }
+
+    /** "3 min", how long the container has been running; null unless ready. */
+    @com.fasterxml.jackson.annotation.JsonProperty("uptime")
+    public String uptime() {
+        if (!ready || startedAt == null) {
+            return null;
+        }
+        long s = Math.max(0, Duration.between(startedAt, Instant.now()).toSeconds());
+        return s < 90 ? s + " s" : s < 5400 ? (s / 60) + " min" : s < 172_800 ? (s / 3600) + " h" : (s / 86_400) + " days";
+    }
+
+    /** The page keeps polling while something is expected to change by itself. */
+    public boolean polling() {
+        return inProgress || "FAILED".equals(status) || "UNREACHABLE".equals(status)
+                || (suspended && !"SUSPENDED".equals(status)) || (!suspended && "SUSPENDED".equals(status));
+    }
+}

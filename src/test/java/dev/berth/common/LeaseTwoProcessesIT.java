@@ -1,0 +1,120 @@
+package dev.berth.common;
+
+import static dev.berth.support.PackagedApp.await;
+import static dev.berth.support.PackagedApp.metric;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.support.DemoUser;
+import dev.berth.support.PackagedApp;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two Berth processes (the PostgreSQL build of the packaged jar, target/postgresql/quarkus-app) against one PostgreSQL
+ * database ({@value #DB}, its own: the suite's berth_test is shared). Scheduled host probes and stats sampling run
+ * every 2 s in both; only the replica holding the lease may do them. Checked: while both run, exactly one of them
+ * probes and holds each lease; when it stops (SIGTERM, as on a rolling update), the other takes over; when it comes
+ * back, it does not probe while the other holds the lease.
+ */
+class LeaseTwoProcessesIT {
+    static final String DB = "berth_lease_test";
+    static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/" + DB;
+    static final Path APP = Path.of("target", "postgresql", "quarkus-app");
+    static final Path LOGS = Path.of("target", "lease-it");
+    static final Duration START = Duration.ofMinutes(3);
+    static final Duration TAKEOVER = Duration.ofMinutes(1);
+
+    @BeforeAll
+    static void freshDatabase() throws Exception {
+        try (Connection c = DriverManager.getConnection(JDBC, "berth", "berth"); var st = c.createStatement()) {
+            // Each run starts from an empty schema; Flyway migrates it at the first start.
+            st.execute("drop schema if exists public cascade");
+            st.execute("create schema public");
+        }
+    }
+
+    static PackagedApp.Process start(String name) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_PROFILE", "prod,postgresql");
+        env.put("BERTH_DB_URL", JDBC);
+        env.put("BERTH_DB_USER", "berth");
+        env.put("BERTH_DB_PASSWORD", "berth");
+        env.put("BERTH_OIDC_URL", PackagedApp.oidcUrl());
+        env.put("BERTH_PROBE_INTERVAL", "2s");
+        env.put("BERTH_PROBE_TIMEOUT", "2s");
+        env.put("BERTH_STATS_INTERVAL", "2s");
+        env.put("BERTH_LEASE_HOLDER", name);
+        env.put("BERTH_LOG_JSON", "false");
+        var p = new PackagedApp.Process(name, APP, LOGS, env);
+        p.awaitReady(START);
+        return p;
+    }
+
+    static double probes(PackagedApp.Process p) {
+        return metric(p.metrics(), "berth_host_probe_seconds_count");
+    }
+
+    static boolean holds(PackagedApp.Process p, String lease) {
+        return metric(p.metrics(), "berth_lease_held", "lease=\"" + lease + "\"") == 1;
+    }
+
+    static String holderInDatabase(String lease) throws Exception {
+        try (Connection c = DriverManager.getConnection(JDBC, "berth", "berth");
+             var st = c.prepareStatement("select holder from lease where name = ? and expires_at > current_timestamp")) {
+            st.setString(1, lease);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** Watches both for {@code rounds} probe rounds of the holder: never both hold a lease, the other never probes. */
+    static void onlyOneWorks(PackagedApp.Process holder, PackagedApp.Process other, int rounds) throws Exception {
+        double otherBefore = probes(other);
+        double target = probes(holder) + rounds;
+        await(rounds + " probe rounds by " + holder.name, TAKEOVER, () -> {
+            for (String lease : new String[] {"host-probes", "vm-stats"}) {
+                boolean h = holds(holder, lease);
+                boolean o = holds(other, lease);
+                assertFalse(h && o, "both hold " + lease);
+            }
+            assertEquals(otherBefore, probes(other), other.name + " probed while " + holder.name + " held the lease");
+            return probes(holder) >= target;
+        });
+        assertTrue(holderInDatabase("host-probes").startsWith(holder.name + "/"), holderInDatabase("host-probes"));
+        assertTrue(holds(holder, "vm-stats") && !holds(other, "vm-stats"), "stats sampling stays with " + holder.name);
+    }
+
+    @Test
+    void twoProcessesNeverProbeTogetherAndTheSecondTakesOver() throws Exception {
+        try (var a = start("replica-a")) {
+            // Something to probe: a libvirt test-driver host (in-process, no daemon), registered through the API.
+            var created = PackagedApp.post(a.url("/api/v1/admin/hosts"), PackagedApp.token(DemoUser.CAROL),
+                    Map.of("name", "lease-kvm-" + UUID.randomUUID().toString().substring(0, 8), "kind", "KVM", "uri", "test:///default"));
+            assertEquals(201, created.statusCode(), created.body());
+            await("replica-a's first scheduled probe", START, () -> probes(a) > 0);
+
+            try (var b = start("replica-b")) {
+                onlyOneWorks(a, b, 3);
+
+                a.stop(); // SIGTERM: its leases are released on shutdown
+                await("replica-b takes over the probes", TAKEOVER, () -> probes(b) > 0 && holds(b, "host-probes"));
+                assertTrue(holderInDatabase("host-probes").startsWith("replica-b/"));
+
+                try (var again = start("replica-a2")) { // back after the "rolling update": b keeps the work
+                    onlyOneWorks(b, again, 3);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.berth.compute;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.compute.ConsoleRules.Refusal;
+import dev.berth.compute.ConsoleRules.Target;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The deciding code of consoles: ticket refusals, when a machine has a console, where its VNC server is. */
+class ConsoleRulesTest {
+    static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+    static final ConsoleRules.Ticket ALICE_7 = new ConsoleRules.Ticket("alice", 7, NOW.plusSeconds(30), null);
+
+    @Test
+    void aFreshTicketOfTheSignedInUserForThisMachineOpensIt() {
+        assertEquals(Optional.empty(), ConsoleRules.refusal("t", ALICE_7, 7, "alice", NOW));
+        assertEquals(Optional.empty(), ConsoleRules.refusal("t", ALICE_7, 7, null, NOW), "the ticket alone authenticates");
+    }
+
+    @Test
+    void everyOtherTicketIsRefusedWithItsReason() {
+        assertEquals(Optional.of(Refusal.MISSING), ConsoleRules.refusal(null, null, 7, "alice", NOW));
+        assertEquals(Optional.of(Refusal.MISSING), ConsoleRules.refusal(" ", null, 7, null, NOW));
+        assertEquals(Optional.of(Refusal.UNKNOWN), ConsoleRules.refusal("t", null, 7, "alice", NOW));
+        assertEquals(Optional.of(Refusal.OTHER_USER), ConsoleRules.refusal("t", ALICE_7, 7, "bob", NOW));
+        assertEquals(Optional.of(Refusal.OTHER_MACHINE), ConsoleRules.refusal("t", ALICE_7, 8, "alice", NOW));
+        var used = new ConsoleRules.Ticket("alice", 7, NOW.plusSeconds(30), NOW.minusSeconds(1));
+        assertEquals(Optional.of(Refusal.USED), ConsoleRules.refusal("t", used, 7, "alice", NOW));
+        assertEquals(Optional.of(Refusal.EXPIRED), ConsoleRules.refusal("t", ALICE_7, 7, "alice", NOW.plusSeconds(30)));
+        // a foreign ticket is named foreign even when it is used up as well: no hint that it was ever valid
+        assertEquals(Optional.of(Refusal.OTHER_USER), ConsoleRules.refusal("t", used, 7, "bob", NOW.plusSeconds(60)));
+        for (Refusal r : Refusal.values()) {
+            assertTrue(r.message.getBytes(StandardCharsets.UTF_8).length <= 123, "fits a close frame: " + r);
+        }
+    }
+
+    static MachineView machine(DomainState state, boolean missing) {
+        return new MachineView(7, "web-1", 1, "kvm-1", "u", state, missing, 1, 1 << 30, null);
+    }
+
+    @Test
+    void aConsoleNeedsARunningMachineWithAVncPort() {
+        var vnc = new DomainDetail.Graphics("vnc", 5900, "127.0.0.1");
+        assertEquals(Optional.empty(), ConsoleRules.unavailable(machine(DomainState.RUNNING, false), vnc));
+        assertEquals(Optional.of("web-1 is shut off: start it to open its console."),
+                ConsoleRules.unavailable(machine(DomainState.SHUTOFF, false), vnc));
+        assertTrue(ConsoleRules.unavailable(machine(DomainState.RUNNING, true), vnc).orElseThrow().contains("missing"));
+        assertTrue(ConsoleRules.unavailable(machine(DomainState.UNKNOWN, false), vnc).orElseThrow().contains("does not answer"));
+        assertTrue(ConsoleRules.unavailable(machine(DomainState.RUNNING, false), null).orElseThrow().contains("no graphical display"));
+        assertTrue(ConsoleRules.unavailable(machine(DomainState.RUNNING, false), new DomainDetail.Graphics("spice", 5901, null))
+                .orElseThrow().contains("VNC only"));
+        assertTrue(ConsoleRules.unavailable(machine(DomainState.RUNNING, false), new DomainDetail.Graphics("vnc", -1, "127.0.0.1"))
+                .orElseThrow().contains("no TCP port"));
+    }
+
+    @Test
+    void theButtonSaysWhyItIsDisabled() {
+        assertNull(ConsoleRules.buttonRefusal(machine(DomainState.RUNNING, false), "vnc"));
+        assertNull(ConsoleRules.buttonRefusal(machine(DomainState.RUNNING, false), null), "unknown display: the console page tells");
+        assertEquals("web-1 has no graphical display.", ConsoleRules.buttonRefusal(machine(DomainState.RUNNING, false), "none"));
+        assertTrue(ConsoleRules.buttonRefusal(machine(DomainState.SHUTOFF, false), "vnc").contains("shut off"));
+        assertNull(ConsoleRules.display("<script>"));
+        assertEquals("vnc", ConsoleRules.display("VNC"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            // libvirt URI, listen, expected host
+            "qemu:///system, 127.0.0.1, 127.0.0.1",
+            "qemu:///system, , 127.0.0.1",
+            "qemu:///system, 0.0.0.0, 127.0.0.1",
+            "qemu:///system, ::, 127.0.0.1",
+            "qemu:///system, 192.0.2.10, 192.0.2.10",
+            "qemu+ssh://root@localhost/system, 127.0.0.1, 127.0.0.1",
+            "qemu+ssh://root@kvm1.example/system, 0.0.0.0, kvm1.example",
+            "qemu+tls://kvm1.example/system, , kvm1.example",
+            "qemu+tcp://[2001:db8::5]/system, ::, 2001:db8::5",
+            "qemu+ssh://root@kvm1.example/system, 192.0.2.10, 192.0.2.10"})
+    void theVncServerIsReachedWhereItListens(String uri, String listen, String host) throws Exception {
+        assertEquals(new Target(host, 5901), ConsoleRules.target(uri, new DomainDetail.Graphics("vnc", 5901, listen)));
+    }
+
+    @Test
+    void aRemoteVncServerOnItsOwnLoopbackIsUnreachable() {
+        var e = assertThrows(ConsoleRules.UnreachableException.class,
+                () -> ConsoleRules.target("qemu+ssh://root@kvm1.example/system", new DomainDetail.Graphics("vnc", 5901, "127.0.0.1")));
+        assertTrue(e.getMessage().contains("loopback of host kvm1.example"), e.getMessage());
+        assertThrows(ConsoleRules.UnreachableException.class,
+                () -> ConsoleRules.target("qemu:///system", new DomainDetail.Graphics("vnc", -1, "127.0.0.1")));
+    }
+
+    // --- shared mode -------------------------------------------------------------------------------------------
+
+    static byte[] client(String version, int security, int authBytes, int shared) {
+        var out = new ByteArrayOutputStream();
+        out.writeBytes(version.getBytes(StandardCharsets.US_ASCII));
+        out.write(security);
+        out.writeBytes(new byte[authBytes]);
+        out.write(shared);
+        out.writeBytes(new byte[] {2, 0, 0, 0}); // the start of SetPixelFormat: never touched
+        return out.toByteArray();
+    }
+
+    /** Feeds the stream in pieces of every size, as TCP and WebSocket frames may cut it. */
+    static byte[] filtered(byte[] stream, int piece) {
+        var f = new RfbSharedFlag();
+        byte[] copy = stream.clone();
+        for (int i = 0; i < copy.length; i += piece) {
+            f.filter(copy, i, Math.min(piece, copy.length - i));
+        }
+        return copy;
+    }
+
+    @Test
+    void everyClientIsPutInSharedMode() {
+        for (int piece = 1; piece <= 40; piece++) {
+            byte[] none = client("RFB 003.008\n", 1, 0, 0);
+            byte[] expected = client("RFB 003.008\n", 1, 0, 1);
+            assertArrayEquals(expected, filtered(none, piece), "security None, pieces of " + piece);
+            byte[] vncAuth = client("RFB 003.007\n", 2, 16, 0);
+            assertArrayEquals(client("RFB 003.007\n", 2, 16, 1), filtered(vncAuth, piece), "VNC auth, pieces of " + piece);
+        }
+        byte[] alreadyShared = client("RFB 003.008\n", 1, 0, 1);
+        assertArrayEquals(alreadyShared, filtered(alreadyShared, 5));
+    }
+
+    @Test
+    void exchangesItDoesNotKnowPassUnchanged() {
+        byte[] v33 = client("RFB 003.003\n", 0, 0, 0); // 3.3: the server chooses the security type
+        assertArrayEquals(v33, filtered(v33, 3));
+        byte[] vencrypt = client("RFB 003.008\n", 19, 0, 0);
+        assertArrayEquals(vencrypt, filtered(vencrypt, 7));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.berth.storage;
+
+import dev.berth.audit.Actor;
+import dev.berth.hosts.HostInput;
+import dev.berth.hosts.HostKind;
+import dev.berth.hosts.HostService;
+import dev.berth.hosts.HostView;
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+
+/** What the storage tests share: the local engine as a Docker host, and S3 calls as a tenant's client makes them. */
+public final class StorageFixtures {
+    public static final String LOCAL_HOST = "storage-test-local";
+    public static final Actor TEST = new Actor("storage-test", null, null);
+
+    private StorageFixtures() {
+    }
+
+    /** The local engine, registered once per run (other tests' Docker hosts may exist beside it). */
+    public static long localDockerHost(HostService hosts) {
+        return hosts.list().stream().filter(h -> h.name().equals(LOCAL_HOST)).findFirst().map(HostView::id)
+                .orElseGet(() -> hosts.create(TEST, new HostInput(LOCAL_HOST, HostKind.DOCKER.name(),
+                        "unix:///var/run/docker.sock", "127.0.0.1", "", true, null, null, null)).id());
+    }
+
+    /** Deletes these tenants' instances with their data, after any run under way on them. */
+    static void removeInstances(StorageService storage, Reconciler reconciler, String... slugs) {
+        for (String slug : slugs) {
+            StorageView v;
+            try {
+                v = storage.of(slug);
+            } catch (dev.berth.common.NotFoundException e) {
+                continue; // the tenant does not exist yet (born on its first member's sign-in)
+            }
+            if (v.id() != null) {
+                reconciler.kick(v.id()).join();
+                storage.delete(TEST, v.id(), "delete", slug);
+            }
+        }
+    }
+
+    static MinioClient s3(InstanceAccess access) {
+        return MinioClient.builder().endpoint(access.endpoint()).credentials(access.rootUser(), access.rootPassword()).build();
+    }
+
+    static void put(InstanceAccess access, String bucket, String key, String content) throws Exception {
+        MinioClient s3 = s3(access);
+        if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+            s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+        }
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+    }
+
+    static String get(InstanceAccess access, String bucket, String key) throws Exception {
+        try (var in = s3(access).getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
