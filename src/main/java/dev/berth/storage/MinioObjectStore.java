@@ -46,7 +46,9 @@ public class MinioObjectStore implements ObjectStore {
         long ms = config.callTimeout().toMillis();
         http = new OkHttpClient.Builder().connectTimeout(ms, TimeUnit.MILLISECONDS).readTimeout(ms, TimeUnit.MILLISECONDS)
                 .writeTimeout(ms, TimeUnit.MILLISECONDS).callTimeout(ms, TimeUnit.MILLISECONDS)
-                .retryOnConnectionFailure(false).build();
+                // A pooled connection goes stale when an instance restarts or another one takes over its port: retry
+                // on a fresh connection rather than fail the request ("unexpected end of stream").
+                .retryOnConnectionFailure(true).build();
     }
 
     @FunctionalInterface
@@ -56,6 +58,12 @@ public class MinioObjectStore implements ObjectStore {
 
     private Clients of(InstanceAccess at) {
         String key = at.endpoint() + "\u0000" + at.rootUser() + "\u0000" + at.rootPassword();
+        Clients known = clients.get(key);
+        if (known != null) {
+            return known;
+        }
+        // An endpoint answers for one instance at a time: forget clients of an earlier one (other credentials).
+        clients.keySet().removeIf(k -> k.startsWith(at.endpoint() + "\u0000"));
         return clients.computeIfAbsent(key, k -> new Clients(
                 MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(http).build(),
                 MinioAdminClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(http).build()));
