@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The minio-java adapter of {@link InstanceHealth}: MinIO's unauthenticated readiness endpoint, then
- * {@code MinioAdminClient.getServerInfo()} signed with the root credentials (which proves MinIO read them
- * from the files Berth wrote, and not some default).
+ * {@code MinioAdminClient.listCannedPolicies()} signed with the root credentials. That proves MinIO read them from
+ * the files Berth wrote, and not some default, and that its IAM subsystem is loaded: {@code /minio/health/ready}
+ * answers 200 before it is, and until then service-account calls (access keys) fail with "Server not initialized".
  */
 @ApplicationScoped
 public class MinioHealth implements InstanceHealth {
@@ -69,10 +70,10 @@ public class MinioHealth implements InstanceHealth {
         try {
             MinioAdminClient admin = MinioAdminClient.builder().endpoint(endpoint).credentials(rootUser, rootPassword).build();
             admin.setTimeout(PROBE.toMillis(), PROBE.toMillis(), PROBE.toMillis());
-            admin.getServerInfo();
+            admin.listCannedPolicies(); // answered only once IAM is loaded
         } catch (Exception e) {
             // The message of a signature error names the access key at most, never the secret.
-            throw new NotReadyException("admin call with the root credentials failed: " + e.getClass().getSimpleName()
+            throw new NotReadyException("IAM call with the root credentials failed: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()));
         }
     }

@@ -35,7 +35,10 @@ public interface StorageConfig {
      */
     Optional<String> blockDevice();
 
-    /** Longest one call to a Docker engine may take. */
+    /**
+     * Longest one call to a Docker engine, or one read or write of a call to a tenant's MinIO instance, may take
+     * (MinIO timeouts are per socket operation: a usage scan of many objects may take several).
+     */
     @WithDefault("10s")
     Duration callTimeout();
 
@@ -57,4 +60,15 @@ public interface StorageConfig {
 
     @WithDefault("5m")
     Duration retryMax();
+
+    /**
+     * How often the hard storage limit is checked ("off" disables). Writes stop at most about this long, plus
+     * one usage scan and one policy update per key, after usage reaches the limit.
+     */
+    @WithDefault("30s")
+    String usageInterval();
+
+    /** Region the snippets name; MinIO's default. */
+    @WithDefault("us-east-1")
+    String region();
 }

@@ -17,6 +17,7 @@ import dev.berth.tenancy.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
@@ -53,6 +54,8 @@ public class StorageService implements InstanceDirectory, HostResidents {
     InstanceClaims claims;
     @Inject
     ContainerRuntime runtime;
+    @Inject
+    Event<StorageDataDeleted> dataDeleted;
 
     private final SecureRandom random = new SecureRandom();
 
@@ -209,6 +212,9 @@ public class StorageService implements InstanceDirectory, HostResidents {
             throw new ConflictException(reason);
         }
         audit.record(actor.username(), slug, "storage.delete", what, Outcome.OK, null, actor.requestId());
+        if (choice == DataChoice.DELETE) {
+            dataDeleted.fire(new StorageDataDeleted(r.tenantId()));
+        }
     }
 
     // ------------------------------------------------------------------ for other features

@@ -1,8 +1,11 @@
 package dev.berth.web;
 
+import dev.berth.storage.BucketService;
+import dev.berth.storage.StorageService;
 import dev.berth.tenancy.CurrentUser;
 import dev.berth.tenancy.Roles;
 import dev.berth.tenancy.TenantService;
+import dev.berth.tenancy.TenantUsage;
 import dev.berth.tenancy.TenantView;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
@@ -21,11 +24,15 @@ public class PageResource {
     CurrentUser user;
     @Inject
     TenantService tenants;
+    @Inject
+    StorageService storage;
+    @Inject
+    BucketService buckets;
 
     @GET
     @Operation(hidden = true)
     public TemplateInstance dashboard() {
-        return user.currentTenant().map(Pages::dashboard).orElseGet(this::withoutTenant);
+        return user.currentTenant().map(t -> Pages.dashboard(t, storageCard(t))).orElseGet(this::withoutTenant);
     }
 
     @GET
@@ -45,6 +52,11 @@ public class PageResource {
 
     /** Admins without a tenant get the dashboard without tenant facts; everyone else is told why there is nothing. */
     private TemplateInstance withoutTenant() {
-        return user.isAdmin() ? Pages.dashboard((TenantView) null) : Pages.noTenant();
+        return user.isAdmin() ? Pages.dashboard(null, null) : Pages.noTenant();
+    }
+
+    private StorageCard storageCard(TenantView t) {
+        TenantUsage usage = buckets.usage(tenants.idOf(t.slug()));
+        return new StorageCard(storage.of(t.slug()), usage.buckets(), usage.storageBytes());
     }
 }

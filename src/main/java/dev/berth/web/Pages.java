@@ -11,7 +11,8 @@ public final class Pages {
     private Pages() {
     }
 
-    public static native TemplateInstance dashboard(TenantView tenant);
+    /** {@code storage} is null without a tenant. */
+    public static native TemplateInstance dashboard(TenantView tenant, StorageCard storage);
 
     public static native TemplateInstance noTenant();
 

@@ -14,15 +14,15 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 
 /** What the storage tests share: the local engine as a Docker host, and S3 calls as a tenant's client makes them. */
-final class StorageFixtures {
-    static final String LOCAL_HOST = "storage-test-local";
-    static final Actor TEST = new Actor("storage-test", null, null);
+public final class StorageFixtures {
+    public static final String LOCAL_HOST = "storage-test-local";
+    public static final Actor TEST = new Actor("storage-test", null, null);
 
     private StorageFixtures() {
     }
 
     /** The local engine, registered once per run (other tests' Docker hosts may exist beside it). */
-    static long localDockerHost(HostService hosts) {
+    public static long localDockerHost(HostService hosts) {
         return hosts.list().stream().filter(h -> h.name().equals(LOCAL_HOST)).findFirst().map(HostView::id)
                 .orElseGet(() -> hosts.create(TEST, new HostInput(LOCAL_HOST, HostKind.DOCKER.name(),
                         "unix:///var/run/docker.sock", "127.0.0.1", "", true, null, null, null)).id());

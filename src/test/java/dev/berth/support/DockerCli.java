@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * own adapter. Clean-up touches only what carries the test scope's label.
  */
 public final class DockerCli {
-    public static final String TEST_SCOPE = "berth-test";
+    /** The tests' storage scope (%test.berth.storage.scope): a concurrent run elsewhere sets its own. */
+    public static final String TEST_SCOPE = System.getenv().getOrDefault("BERTH_TEST_STORAGE_SCOPE", "berth-test");
 
     private DockerCli() {
     }

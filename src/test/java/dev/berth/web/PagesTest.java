@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.berth.support.DemoUser;
+import dev.berth.support.Storage;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -15,12 +16,42 @@ import org.junit.jupiter.api.Test;
 class PagesTest {
     @Test
     void aliceSeesAcmeAndNoAdminLink() {
+        Storage.remove("acme"); // whatever an earlier test class left: acme has no storage here
         given().auth().oauth2(DemoUser.ALICE.token()).when().get("/")
                 .then().statusCode(200).contentType(containsString("text/html"))
                 .body(containsString("id=\"dashboard-tenant\">acme</strong>"))
                 .body(containsString("No machines yet"))
                 .body(containsString("No storage yet"))
+                .body(containsString("id=\"card-storage-activate\""))
                 .body(not(containsString("id=\"nav-admin\"")));
+    }
+
+    @Test
+    void theStorageCardShowsTheInstanceAndItsBuckets() {
+        Storage.ready("globex");
+        try {
+            String bucket = dev.berth.support.Api.unique("card");
+            Storage.bucket(DemoUser.BOB, bucket);
+            given().auth().oauth2(DemoUser.BOB.token()).when().get("/")
+                    .then().statusCode(200)
+                    .body(not(containsString("No storage yet")))
+                    .body(containsString("id=\"card-storage-status\""))
+                    .body(containsString("Ready"))
+                    .body(containsString("href=\"/storage/buckets\" id=\"card-storage-buckets-link\""))
+                    .body(containsString("href=\"/storage\" id=\"card-storage-link\""));
+            String card = given().auth().oauth2(DemoUser.BOB.token()).when().get("/").then().extract().asString();
+            int buckets = dev.berth.support.Api.as(DemoUser.BOB).get("/api/v1/buckets").then().statusCode(200)
+                    .extract().path("items.size()");
+            org.junit.jupiter.api.Assertions.assertTrue(card.contains(">" + buckets + " bucket" + (buckets == 1 ? "" : "s") + ", "),
+                    "bucket count " + buckets + " on the card");
+            Storage.suspend("globex");
+            given().auth().oauth2(DemoUser.BOB.token()).when().get("/")
+                    .then().statusCode(200)
+                    .body(containsString("id=\"card-storage-status\""))
+                    .body(not(containsString("id=\"card-storage-buckets-link\"")));
+        } finally {
+            Storage.remove("globex");
+        }
     }
 
     @Test

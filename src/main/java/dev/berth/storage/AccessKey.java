@@ -1,0 +1,43 @@
+package dev.berth.storage;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * A key Berth created in a tenant's instance. It belongs to the tenant, not to its creator: a creator who left
+ * the tenant leaves the key listed and revocable by the other members and by administrators.
+ */
+@Entity
+@Table(name = "access_key")
+public class AccessKey extends PanacheEntityBase {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    @Column(name = "tenant_id", nullable = false)
+    public Long tenantId;
+    @Column(name = "access_key", nullable = false)
+    public String accessKey;
+    @Column(nullable = false)
+    public String bucket;
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public KeyMode mode;
+    public String description;
+    @Column(name = "created_by", nullable = false)
+    public String createdBy;
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+    @Column(name = "expires_at")
+    public Instant expiresAt;
+    /** When Berth disabled the key in MinIO because it expired. */
+    @Column(name = "disabled_at")
+    public Instant disabledAt;
+}

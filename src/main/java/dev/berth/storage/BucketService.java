@@ -1,0 +1,395 @@
+package dev.berth.storage;
+
+import dev.berth.audit.Actor;
+import dev.berth.audit.AuditLog;
+import dev.berth.audit.Outcome;
+import dev.berth.common.ConflictException;
+import dev.berth.common.InvalidInputException;
+import dev.berth.common.NotFoundException;
+import dev.berth.tenancy.QuotaLimits;
+import dev.berth.tenancy.TenantService;
+import dev.berth.tenancy.TenantUsage;
+import dev.berth.tenancy.UsageSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Buckets and access keys of a tenant's instance: rules and quotas checked first, then the instance, then the
+ * database, every change audited. The instance is the truth about buckets; the database about keys (the secret
+ * never reaches it).
+ */
+@ApplicationScoped
+public class BucketService implements UsageSource {
+    @Inject
+    ObjectStore store;
+    @Inject
+    InstanceDirectory instances;
+    @Inject
+    TenantService tenants;
+    @Inject
+    AuditLog audit;
+    @Inject
+    StorageConfig config;
+    @Inject
+    dev.berth.tenancy.CurrentUser user;
+
+    /** A bucket row: the bucket and how many keys it has. */
+    public record BucketView(ObjectStore.BucketInfo info, int keys) {
+        public String name() {
+            return info.name();
+        }
+
+        public String size() {
+            return dev.berth.common.ByteSize.format(info.sizeBytes());
+        }
+
+        public String lastChange() {
+            return KeyView.when(info.lastModified());
+        }
+    }
+
+    /** A key just created: its record, the secret (this one time only) and the snippets that carry it. */
+    public record CreatedKey(KeyView key, String endpoint, String secretKey, List<MountInstructions.ToolSnippets> mount,
+                             String download) {
+        @Override
+        public String toString() {
+            return "CreatedKey[" + key.accessKey() + "]";
+        }
+    }
+
+    /** Where the tenant's storage stands against its quota. */
+    public record StorageState(long bytes, Instant measuredAt, boolean writesBlocked, QuotaLimits quota, String warning) {
+    }
+
+    // ------------------------------------------------------------------ buckets
+
+    public List<BucketView> buckets(String slug) {
+        Target t = target(slug);
+        List<ObjectStore.BucketInfo> all = call(() -> store.buckets(t.access()));
+        Map<String, Long> keyCounts = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list("tenantId", t.tenantId()))
+                .stream().collect(Collectors.groupingBy(k -> k.bucket, Collectors.counting()));
+        recordUsage(t.tenantId(), all.size(), all.stream().mapToLong(ObjectStore.BucketInfo::sizeBytes).sum(), null);
+        return all.stream().map(b -> new BucketView(b, keyCounts.getOrDefault(b.name(), 0L).intValue())).toList();
+    }
+
+    public BucketView bucket(String slug, String name) {
+        Target t = target(slug);
+        ObjectStore.BucketInfo info = existing(t, name);
+        int keys = (int) (long) QuarkusTransaction.joiningExisting().call(() -> AccessKey.count("tenantId = ?1 and bucket = ?2", t.tenantId(), name));
+        return new BucketView(info, keys);
+    }
+
+    public BucketView create(Actor actor, String slug, String name) {
+        Target t = target(slug);
+        List<String> names = call(() -> store.bucketNames(t.access()));
+        try {
+            BucketRules.checkNewBucket(name, names);
+        } catch (InvalidInputException e) {
+            audit.record(actor.username(), slug, "bucket.create", name, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw e;
+        }
+        Optional<String> refusal = BucketRules.bucketQuotaRefusal(tenants.quota(slug), names.size());
+        if (refusal.isPresent()) {
+            audit.record(actor.username(), slug, "bucket.create", name, Outcome.FAILED, refusal.get(), actor.requestId());
+            throw new ConflictException(refusal.get());
+        }
+        try {
+            store.createBucket(t.access(), name);
+        } catch (StorageException e) {
+            audit.record(actor.username(), slug, "bucket.create", name, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The storage instance refused to create " + name + ": " + e.getMessage());
+        }
+        audit.record(actor.username(), slug, "bucket.create", name, Outcome.OK, null, actor.requestId());
+        bumpBuckets(t.tenantId(), names.size() + 1);
+        // new and empty: nothing to ask the instance
+        return new BucketView(new ObjectStore.BucketInfo(name, Instant.now(), 0, 0, null, false), 0);
+    }
+
+    /**
+     * Deletes a bucket with its objects and its keys. A bucket that holds objects goes only when {@code confirm}
+     * repeats its name: the caller has seen the object count.
+     */
+    public void delete(Actor actor, String slug, String name, String confirm) {
+        Target t = target(slug);
+        ObjectStore.BucketInfo info = existing(t, name);
+        if (info.objects() > 0 && !name.equals(confirm)) {
+            String reason = name + " holds " + info.objects() + " object" + (info.objects() == 1 ? "" : "s") + " ("
+                    + dev.berth.common.ByteSize.format(info.sizeBytes()) + "); type the bucket's name to delete it with everything in it.";
+            audit.record(actor.username(), slug, "bucket.delete", name, Outcome.FAILED, "not confirmed", actor.requestId());
+            throw InvalidInputException.of("confirm", reason);
+        }
+        List<AccessKey> keys = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list("tenantId = ?1 and bucket = ?2", t.tenantId(), name));
+        try {
+            for (AccessKey k : keys) {
+                store.deleteKey(t.access(), k.accessKey);
+                QuarkusTransaction.requiringNew().run(() -> AccessKey.deleteById(k.id));
+                audit.record(actor.username(), slug, "key.revoke", k.accessKey + " (" + name + ")", Outcome.OK, "bucket deleted", actor.requestId());
+            }
+            store.deleteBucket(t.access(), name);
+        } catch (StorageException e) {
+            audit.record(actor.username(), slug, "bucket.delete", name, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The storage instance refused to delete " + name + ": " + e.getMessage());
+        }
+        audit.record(actor.username(), slug, "bucket.delete", name,
+                Outcome.OK, info.objects() + " objects, " + info.sizeBytes() + " bytes", actor.requestId());
+        buckets(slug); // re-measure: the freed bytes may lift a block at the next check
+    }
+
+    public BucketView setVersioning(Actor actor, String slug, String name, boolean enabled) {
+        Target t = target(slug);
+        mustExist(t, name);
+        String action = enabled ? "bucket.versioning.on" : "bucket.versioning.off";
+        try {
+            store.setVersioning(t.access(), name, enabled);
+        } catch (StorageException e) {
+            audit.record(actor.username(), slug, action, name, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The storage instance refused to change versioning of " + name + ": " + e.getMessage());
+        }
+        audit.record(actor.username(), slug, action, name, Outcome.OK, null, actor.requestId());
+        return bucket(slug, name);
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    public List<KeyView> keys(String slug, String bucket) {
+        Target t = target(slug);
+        mustExist(t, bucket);
+        Instant now = Instant.now();
+        return QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list(
+                "tenantId = ?1 and bucket = ?2 order by createdAt", t.tenantId(), bucket)).stream().map(k -> KeyView.of(k, now)).toList();
+    }
+
+    /** Every key of a tenant, whoever created it: for members and administrators alike. */
+    public List<KeyView> allKeys(String slug) {
+        long tenantId = tenants.idOf(slug);
+        Instant now = Instant.now();
+        return QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list(
+                "tenantId = ?1 order by bucket, createdAt", tenantId)).stream().map(k -> KeyView.of(k, now)).toList();
+    }
+
+    public CreatedKey createKey(Actor actor, String slug, String bucket, BucketRules.KeyInput input) {
+        Target t = target(slug);
+        mustExist(t, bucket);
+        BucketRules.KeyRequest request;
+        try {
+            request = BucketRules.checkKey(input, Instant.now());
+        } catch (InvalidInputException e) {
+            audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw e;
+        }
+        int keys = (int) (long) QuarkusTransaction.joiningExisting().call(() -> AccessKey.count("tenantId", t.tenantId()));
+        Optional<String> refusal = BucketRules.keyQuotaRefusal(tenants.quota(slug), keys);
+        if (refusal.isPresent()) {
+            audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, refusal.get(), actor.requestId());
+            throw new ConflictException(refusal.get());
+        }
+        String accessKey = Credentials.accessKey();
+        String secret = Credentials.secretKey();
+        // A key made while writes are stopped starts stopped too; the enforcer lifts it with the others.
+        var policy = KeyPolicy.of(bucket, request.mode(), writesBlocked(t.tenantId()));
+        try {
+            store.createKey(t.access(), new ObjectStore.NewKey(accessKey, secret, policy, request.description(), request.expiresAt()));
+        } catch (StorageException e) {
+            audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The storage instance refused to create the key: " + e.getMessage());
+        }
+        AccessKey record = QuarkusTransaction.requiringNew().call(() -> {
+            var k = new AccessKey();
+            k.tenantId = t.tenantId();
+            k.accessKey = accessKey;
+            k.bucket = bucket;
+            k.mode = request.mode();
+            k.description = request.description();
+            k.createdBy = actor.username();
+            k.createdAt = Instant.now();
+            k.expiresAt = request.expiresAt();
+            k.persist();
+            return k;
+        });
+        ensureUsageRow(t.tenantId());
+        audit.record(actor.username(), slug, "key.create", accessKey + " (" + bucket + ", " + request.mode().label() + ")",
+                Outcome.OK, request.expiresAt() == null ? null : "expires " + request.expiresAt(), actor.requestId());
+        var target = new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, accessKey, secret, request.mode());
+        return new CreatedKey(KeyView.of(record, Instant.now()), target.url(), secret, MountInstructions.all(target),
+                MountInstructions.download(target));
+    }
+
+    public void revoke(Actor actor, String slug, String bucket, String accessKey) {
+        Target t = target(slug);
+        AccessKey k = ownedKey(t, bucket, accessKey);
+        try {
+            store.deleteKey(t.access(), k.accessKey);
+        } catch (StorageException e) {
+            audit.record(actor.username(), slug, "key.revoke", accessKey, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The storage instance refused to revoke " + accessKey + ": " + e.getMessage());
+        }
+        QuarkusTransaction.requiringNew().run(() -> AccessKey.deleteById(k.id));
+        audit.record(actor.username(), slug, "key.revoke", accessKey + " (" + bucket + ")", Outcome.OK,
+                actor.username().equals(k.createdBy) ? null : "created by " + k.createdBy, actor.requestId());
+    }
+
+    /** An administrator revokes any key of a tenant, by access key alone (its creator may be long gone). */
+    public void revokeAny(Actor actor, String slug, String accessKey) {
+        long tenantId = tenants.idOf(slug);
+        AccessKey k = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>find(
+                "tenantId = ?1 and accessKey = ?2", tenantId, accessKey).firstResult());
+        if (k == null) {
+            throw new NotFoundException("Tenant " + slug + " has no access key " + accessKey + ".");
+        }
+        revoke(actor, slug, k.bucket, accessKey);
+    }
+
+    /** The snippets of an existing key: the secret is shown only once, so they carry {@code <SECRET>}. */
+    public MountInstructions.ToolSnippets mount(String slug, String bucket, String accessKey, MountInstructions.Tool tool) {
+        return MountInstructions.of(tool, mountTarget(slug, bucket, accessKey));
+    }
+
+    public MountInstructions.Target mountTarget(String slug, String bucket, String accessKey) {
+        Target t = target(slug);
+        AccessKey k = ownedKey(t, bucket, accessKey);
+        return new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, k.accessKey, null, k.mode);
+    }
+
+    public KeyView key(String slug, String bucket, String accessKey) {
+        return KeyView.of(ownedKey(target(slug), bucket, accessKey), Instant.now());
+    }
+
+    // ------------------------------------------------------------------ usage and limits
+
+    /** From the database only: quota bars and admin lists never wait for an instance. */
+    @Override
+    public TenantUsage usage(long tenantId) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            int keys = (int) AccessKey.count("tenantId", tenantId);
+            StorageUsage u = StorageUsage.findById(tenantId);
+            return new TenantUsage(0, 0, 0, u == null ? 0 : u.buckets, u == null ? 0 : u.bytes, keys);
+        });
+    }
+
+    public StorageState state(String slug) {
+        long id = tenants.idOf(slug);
+        QuotaLimits q = tenants.quota(slug);
+        StorageUsage u = QuarkusTransaction.joiningExisting().call(() -> StorageUsage.<StorageUsage>findById(id));
+        long bytes = u == null ? 0 : u.bytes;
+        boolean blocked = u != null && u.writesBlocked;
+        return new StorageState(bytes, u == null ? null : u.measuredAt, blocked, q, BucketRules.storageWarning(bytes, q, blocked).orElse(null));
+    }
+
+    public boolean active(String slug) {
+        return instances.readyInstance(tenants.idOf(slug)).isPresent();
+    }
+
+    boolean writesBlocked(long tenantId) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            StorageUsage u = StorageUsage.findById(tenantId);
+            return u != null && u.writesBlocked;
+        });
+    }
+
+    void recordUsage(long tenantId, int buckets, long bytes, String error) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            StorageUsage u = usageRow(tenantId);
+            u.buckets = buckets;
+            u.bytes = bytes;
+            u.measuredAt = Instant.now();
+            u.lastError = error;
+        });
+    }
+
+    private void bumpBuckets(long tenantId, int buckets) {
+        QuarkusTransaction.requiringNew().run(() -> usageRow(tenantId).buckets = buckets);
+    }
+
+    private void ensureUsageRow(long tenantId) {
+        QuarkusTransaction.requiringNew().run(() -> usageRow(tenantId));
+    }
+
+    /** The tenant's usage row, created on first use: the enforcer checks every tenant that has one. */
+    static StorageUsage usageRow(long tenantId) {
+        StorageUsage u = StorageUsage.findById(tenantId);
+        if (u == null) {
+            u = new StorageUsage();
+            u.tenantId = tenantId;
+            u.persist();
+        }
+        return u;
+    }
+
+    /** The instance and its data are gone: so are its keys and buckets. Kept data keeps them (MinIO stores keys in the volume). */
+    void onDataDeleted(@Observes StorageDataDeleted deleted) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            AccessKey.delete("tenantId", deleted.tenantId());
+            StorageUsage.deleteById(deleted.tenantId());
+        });
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /** The tenant and its ready instance. */
+    record Target(long tenantId, InstanceAccess access) {
+    }
+
+    Target target(String slug) {
+        long id = tenants.idOf(slug);
+        InstanceAccess access = instances.readyInstance(id).orElseThrow(() -> new StorageNotActiveException(slug));
+        return new Target(id, access);
+    }
+
+    private ObjectStore.BucketInfo existing(Target t, String name) {
+        if (BucketRules.nameProblem(name).isPresent()) {
+            throw new NotFoundException("There is no bucket " + name + ".");
+        }
+        try {
+            return store.bucket(t.access(), name);
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                throw new NotFoundException("There is no bucket " + name + ".");
+            }
+            throw new ConflictException(e.getMessage());
+        }
+    }
+
+    /** Existence only: no listing of the bucket's objects. */
+    private void mustExist(Target t, String name) {
+        boolean exists;
+        try {
+            exists = BucketRules.nameProblem(name).isEmpty() && store.exists(t.access(), name);
+        } catch (StorageException e) {
+            throw new ConflictException(e.getMessage());
+        }
+        if (!exists) {
+            throw new NotFoundException("There is no bucket " + name + ".");
+        }
+    }
+
+    private AccessKey ownedKey(Target t, String bucket, String accessKey) {
+        AccessKey k = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>find(
+                "tenantId = ?1 and bucket = ?2 and accessKey = ?3", t.tenantId(), bucket, accessKey).firstResult());
+        if (k == null) {
+            boolean elsewhere = QuarkusTransaction.joiningExisting().call(() -> AccessKey.count(
+                    "tenantId <> ?1 and accessKey = ?2", t.tenantId(), accessKey) > 0);
+            if (elsewhere) { // another tenant's key: refused exactly like an unknown one, and recorded
+                Actor actor = user.actor();
+                audit.record(actor.username(), actor.tenant(), "key.access", accessKey, Outcome.DENIED,
+                        "belongs to another tenant", actor.requestId());
+            }
+            throw new NotFoundException("Bucket " + bucket + " has no access key " + accessKey + ".");
+        }
+        return k;
+    }
+
+    private static <T> T call(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (StorageException e) {
+            throw new ConflictException("The storage instance did not answer as expected: " + e.getMessage());
+        }
+    }
+}

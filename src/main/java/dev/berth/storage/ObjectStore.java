@@ -1,0 +1,57 @@
+package dev.berth.storage;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What Berth does inside a tenant's S3 instance: buckets, bucket-scoped access keys (service accounts with an
+ * inline policy) and the bytes stored. Only the adapter knows the client library; every call is bounded by a
+ * timeout and fails with {@link StorageException} carrying a message fit for a page.
+ */
+public interface ObjectStore {
+    /** Every bucket with its size, object count (every version counts) and last change. */
+    List<BucketInfo> buckets(InstanceAccess at);
+
+    /** Bucket names only: cheap, for quota checks and existence. */
+    List<String> bucketNames(InstanceAccess at);
+
+    BucketInfo bucket(InstanceAccess at, String name);
+
+    /** Whether the bucket exists: one cheap call, no listing. */
+    boolean exists(InstanceAccess at, String name);
+
+    void createBucket(InstanceAccess at, String name);
+
+    /** Removes every object and version first: S3 only deletes empty buckets. */
+    void deleteBucket(InstanceAccess at, String name);
+
+    void setVersioning(InstanceAccess at, String name, boolean enabled);
+
+    /** A service account of the instance's root user, limited by {@code policy} (IAM policy document as a map). */
+    void createKey(InstanceAccess at, NewKey key);
+
+    /** Replaces a key's inline policy; takes effect for the next request made with the key. */
+    void setKeyPolicy(InstanceAccess at, String accessKey, Map<String, Object> policy);
+
+    /** Enables or disables a key without deleting it. */
+    void setKeyEnabled(InstanceAccess at, String accessKey, boolean enabled);
+
+    /** Deletes a key; idempotent (an unknown key is not an error). */
+    void deleteKey(InstanceAccess at, String accessKey);
+
+    /** Bytes stored across all buckets, every version included: what the hard limit is measured against. */
+    long usageBytes(InstanceAccess at);
+
+    record BucketInfo(String name, Instant createdAt, long sizeBytes, long objects, Instant lastModified,
+                      boolean versioning) {
+    }
+
+    /** A key to create. {@code expiresAt} may be null (no expiry); {@code description} may be null. */
+    record NewKey(String accessKey, String secretKey, Map<String, Object> policy, String description, Instant expiresAt) {
+        @Override
+        public String toString() { // never the secret
+            return "NewKey[" + accessKey + "]";
+        }
+    }
+}

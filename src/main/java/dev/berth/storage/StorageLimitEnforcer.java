@@ -1,0 +1,168 @@
+package dev.berth.storage;
+
+import dev.berth.audit.Actor;
+import dev.berth.audit.AuditLog;
+import dev.berth.audit.Outcome;
+import dev.berth.common.ByteSize;
+import dev.berth.common.Leases;
+import dev.berth.tenancy.QuotaLimits;
+import dev.berth.tenancy.TenantService;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.jboss.logging.Logger;
+
+/**
+ * The hard storage limit, enforced by Berth (MinIO's bucket quota is best effort: a background scanner updates
+ * usage late, so a bucket can overshoot by far). Every {@code berth.storage.usage-interval}, for every tenant
+ * with buckets or keys made through Berth: sum the sizes of all objects and versions over the S3 API; at or past
+ * the hard limit, give every read-write key the drain policy (read, list, delete; no PutObject); below it, give
+ * them their own policy back. While blocked, each check re-asserts the drain policy, so a key created at the
+ * same moment cannot slip through. The same pass disables keys whose expiry has passed.
+ *
+ * <p>Delay bound: writes stop at most one interval + one usage scan + one policy update per read-write key after
+ * usage reaches the limit (measured: see README). What is written during that window is the overshoot.
+ *
+ * <p>Scheduled passes run on the one replica that holds the {@value #LEASE} lease ({@link Leases}).
+ */
+@ApplicationScoped
+public class StorageLimitEnforcer {
+    /** The database lease of the scheduled pass (hard limit and key expiry): one replica at a time. */
+    public static final String LEASE = "storage-usage";
+    private static final Logger LOG = Logger.getLogger(StorageLimitEnforcer.class);
+
+    @Inject
+    ObjectStore store;
+    @Inject
+    InstanceDirectory instances;
+    @Inject
+    TenantService tenants;
+    @Inject
+    AuditLog audit;
+    @Inject
+    StorageConfig config;
+    @Inject
+    Leases leases;
+
+    /** What one check found and did, for tests and the benchmark. */
+    public record Check(long tenantId, long usageBytes, long hardBytes, boolean blocked, boolean changed, Instant at) {
+    }
+
+    private volatile Check last;
+
+    @Scheduled(every = "${berth.storage.usage-interval:30s}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, identity = "storage-usage")
+    void scheduled() {
+        Duration interval = DurationConverter.parseDuration(config.usageInterval());
+        // Only the replica holding the lease checks: two would audit every switch twice and race on key policies.
+        // A round is one scan and a few policy updates per tenant; the lease outlives a missed round.
+        leases.runExclusively(LEASE, interval.multipliedBy(2).plus(config.callTimeout().multipliedBy(3)), this::checkAll);
+    }
+
+    public void checkAll() {
+        List<Long> ids = QuarkusTransaction.requiringNew().call(() -> {
+            var all = new TreeSet<Long>(StorageUsage.getEntityManager()
+                    .createQuery("select u.tenantId from StorageUsage u", Long.class).getResultList());
+            all.addAll(AccessKey.getEntityManager()
+                    .createQuery("select distinct k.tenantId from AccessKey k", Long.class).getResultList());
+            return List.copyOf(all);
+        });
+        for (Long id : ids) {
+            try {
+                check(id);
+            } catch (RuntimeException e) {
+                LOG.warnf("Storage check of tenant %d failed: %s", id, e.getMessage());
+            }
+        }
+    }
+
+    /** Measures one tenant, blocks or unblocks its writes, disables expired keys. Empty when it has no ready instance. */
+    public Optional<Check> check(long tenantId) {
+        Optional<InstanceAccess> ready = instances.readyInstance(tenantId);
+        if (ready.isEmpty()) {
+            return Optional.empty();
+        }
+        InstanceAccess at = ready.get();
+        String slug = tenants.slugOf(tenantId);
+        if (slug == null) {
+            return Optional.empty();
+        }
+        long usage;
+        int buckets;
+        try {
+            buckets = store.bucketNames(at).size();
+            usage = store.usageBytes(at);
+        } catch (StorageException e) {
+            QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));
+            throw e;
+        }
+        QuotaLimits quota = tenants.quota(slug);
+        boolean blocked = BucketRules.writesBlocked(usage, quota);
+        boolean wasBlocked = QuarkusTransaction.requiringNew().call(() -> BucketService.usageRow(tenantId).writesBlocked);
+        List<AccessKey> keys = QuarkusTransaction.requiringNew().call(() -> AccessKey.<AccessKey>list("tenantId", tenantId));
+        if (blocked || wasBlocked) {
+            for (AccessKey k : keys) {
+                if (k.mode == KeyMode.READ_WRITE) {
+                    store.setKeyPolicy(at, k.accessKey, KeyPolicy.of(k.bucket, k.mode, blocked));
+                }
+            }
+        }
+        // Recorded only after every policy is in place: a failure half-way is retried at the next check.
+        Instant now = Instant.now();
+        QuarkusTransaction.requiringNew().run(() -> {
+            StorageUsage u = BucketService.usageRow(tenantId);
+            u.buckets = buckets;
+            u.bytes = usage;
+            u.measuredAt = now;
+            u.lastError = null;
+            if (blocked != u.writesBlocked) {
+                u.writesBlocked = blocked;
+                u.blockedSince = blocked ? now : null;
+            }
+        });
+        if (blocked != wasBlocked) {
+            String reason = ByteSize.format(usage) + " (" + usage + " bytes) used, hard limit " + ByteSize.format(quota.storageHardBytes());
+            audit.record(Actor.system("storage-limit").username(), slug, blocked ? "storage.writes.stop" : "storage.writes.resume",
+                    keys.size() + " keys", Outcome.OK, reason, null);
+            LOG.infof("Tenant %s: writes %s (%s)", slug, blocked ? "stopped" : "resumed", reason);
+        }
+        disableExpired(at, slug, keys, now);
+        Check check = new Check(tenantId, usage, quota.storageHardBytes(), blocked, blocked != wasBlocked, now);
+        last = check;
+        return Optional.of(check);
+    }
+
+    /** MinIO expires service accounts itself too; Berth disables them as well, so its list and MinIO agree. */
+    private void disableExpired(InstanceAccess at, String slug, List<AccessKey> keys, Instant now) {
+        for (AccessKey k : keys) {
+            if (k.expiresAt != null && !k.expiresAt.isAfter(now) && k.disabledAt == null) {
+                try {
+                    store.setKeyEnabled(at, k.accessKey, false);
+                } catch (StorageException e) {
+                    if (!e.notFound()) { // MinIO may have removed the expired account already
+                        LOG.warnf("Could not disable expired key %s: %s", k.accessKey, e.getMessage());
+                        continue;
+                    }
+                }
+                QuarkusTransaction.requiringNew().run(() -> AccessKey.update("disabledAt = ?1 where id = ?2", now, k.id));
+                audit.record(Actor.system("key-expiry").username(), slug, "key.expire", k.accessKey + " (" + k.bucket + ")",
+                        Outcome.OK, "expired " + k.expiresAt, null);
+            }
+        }
+    }
+
+    public Check last() {
+        return last;
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= 500 ? s : s.substring(0, 499) + "…";
+    }
+}

@@ -1,0 +1,70 @@
+package dev.berth.support;
+
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** An S3 client as a tenant's VM would use it: one key, the instance's endpoint. Errors come back as the S3 code. */
+public final class S3 {
+    private final MinioClient client;
+
+    private S3(MinioClient client) {
+        this.client = client;
+    }
+
+    public static S3 as(String endpoint, String accessKey, String secretKey) {
+        return new S3(MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).build());
+    }
+
+    /** The S3 error code of what went wrong, or "OK". */
+    public interface Call {
+        void run() throws Exception;
+    }
+
+    public static String outcome(Call call) {
+        try {
+            call.run();
+            return "OK";
+        } catch (ErrorResponseException e) {
+            return e.errorResponse().code();
+        } catch (Exception e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+    }
+
+    public void put(String bucket, String key, byte[] data) throws Exception {
+        client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(new ByteArrayInputStream(data), data.length, -1).build());
+    }
+
+    public void put(String bucket, String key, String text) throws Exception {
+        put(bucket, key, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public String get(String bucket, String key) throws Exception {
+        try (var in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    public List<String> list(String bucket) throws Exception {
+        var names = new ArrayList<String>();
+        for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).recursive(true).build())) {
+            names.add(r.get().objectName());
+        }
+        return names;
+    }
+
+    public void delete(String bucket, String key) throws Exception {
+        client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+    }
+}
