@@ -51,7 +51,9 @@ class StorageBrowserTest {
             b.visible(By.id("activate-storage")).click();
             // The status part replaces itself every second; the page itself is never reloaded.
             b.driver.executeScript("window.berthNotReloaded = true;");
-            new WebDriverWait(b.driver, Duration.ofSeconds(120)).until(
+            // htmx swaps the element while we look at it: a stale reference means "look again".
+            new WebDriverWait(b.driver, Duration.ofSeconds(120))
+                    .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(
                     ExpectedConditions.attributeToBe(By.id("storage-status"), "data-status", "READY"));
             b.visible(By.id("storage-endpoint"));
             if (!Boolean.TRUE.equals(b.driver.executeScript("return window.berthNotReloaded === true;"))) {

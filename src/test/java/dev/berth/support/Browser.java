@@ -36,7 +36,9 @@ public final class Browser implements AutoCloseable {
                 .usingDriverExecutable(new File(System.getProperty("berth.chromedriver", "/usr/bin/chromedriver")))
                 .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
+        // Pages poll with htmx and swap parts of themselves: an element may go stale between finding and reading it.
         wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     public void open(String path) {
