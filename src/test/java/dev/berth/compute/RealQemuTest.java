@@ -253,6 +253,11 @@ class RealQemuTest {
             b.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#graphs polyline")));
             b.visible(By.id("advice-none")); // no disks, no NICs: nothing to tune
             b.screenshot("machine-detail-running.png");
+            b.open("/machines");
+            b.visible(By.id("machines-table"));
+            b.screenshot("machines.png"); // the list, for the README
+            b.open("/machines/" + id);
+            b.visible(By.id("machine-name"));
 
             b.driver.findElement(By.id("action-poweroff")).click();
             b.wait.until(ExpectedConditions.alertIsPresent()).accept();
