@@ -18,20 +18,12 @@ import dev.berth.support.Browser;
 import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import io.quarkus.test.junit.TestProfile;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,85 +61,17 @@ class RealQemuTest {
     static final long BOOT_SECONDS = 90; // bounds for polling, not expectations
     static final long ACPI_SECONDS = 30;
 
-    static String uri;
-    static Path dir;
-    static Path console;
-    static String name;
-    static String uuid;
-    static boolean defined;
+    static QemuDomain vm;
 
     @BeforeAll
     static void defineDomain() throws Exception {
-        uri = env("BERTH_TEST_LIBVIRT_URI", "qemu:///system");
-        Path cache = Path.of(env("BERTH_CACHE_DIR", System.getProperty("user.home") + "/.cache/berth"));
-        Path kernel = fixture("BERTH_TEST_KERNEL", cache.resolve("vm/vmlinuz"), "kernel");
-        Path initrd = fixture("BERTH_TEST_INITRD", cache.resolve("vm/initramfs.cpio.gz"), "initramfs");
-        Virsh version = virsh(20, "version");
-        if (version.rc != 0) {
-            fail("libvirtd does not answer on " + uri + " (virsh version: exit " + version.rc + ", " + version.out.strip()
-                    + "); " + STACK + " (step \"libvirtd (qemu)\").");
-        }
-        // QEMU runs as libvirt-qemu, and libvirt relabels kernel and initrd while the domain runs: give it copies
-        // in a directory it can reach instead of the launcher's cache (under a private home) or /boot.
-        dir = Files.createTempDirectory("berth-qemu-");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path k = Files.copy(kernel, dir.resolve("vmlinuz"), StandardCopyOption.REPLACE_EXISTING);
-        Path i = Files.copy(initrd, dir.resolve("initrd.cpio.gz"), StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("rw-r--r--"));
-        Files.setPosixFilePermissions(i, PosixFilePermissions.fromString("rw-r--r--"));
-        console = dir.resolve("console.log");
-        name = "berth-test-" + UUID.randomUUID().toString().substring(0, 8);
-        uuid = UUID.randomUUID().toString();
-        Path xml = dir.resolve(name + ".xml");
-        Files.writeString(xml, """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <uuid>%s</uuid>
-                  <memory unit='MiB'>128</memory>
-                  <vcpu>1</vcpu>
-                  <os>
-                    <type arch='x86_64' machine='pc'>hvm</type>
-                    <kernel>%s</kernel>
-                    <initrd>%s</initrd>
-                    <cmdline>console=ttyS0 quiet</cmdline>
-                  </os>
-                  <features><acpi/></features>
-                  <on_poweroff>destroy</on_poweroff>
-                  <on_reboot>restart</on_reboot>
-                  <on_crash>destroy</on_crash>
-                  <devices>
-                    <serial type='pty'>
-                      <log file='%s' append='off'/>
-                      <target port='0'/>
-                    </serial>
-                    <console type='pty'><target type='serial' port='0'/></console>
-                    <graphics type='vnc' listen='127.0.0.1' autoport='yes'/>
-                  </devices>
-                </domain>
-                """.formatted(name, uuid, k, i, console));
-        defined = true; // from here on, clean up: a define that timed out on our side may still complete
-        Virsh define = virsh(30, "define", xml.toString());
-        if (define.rc != 0) {
-            fail("virsh define " + name + " on " + uri + " failed: " + define.out.strip());
-        }
+        vm = QemuDomain.define("real");
     }
 
     @AfterAll
     static void removeDomain() throws Exception {
-        try {
-            if (defined) {
-                virsh(30, "destroy", name); // fails harmlessly when it is shut off already
-                Virsh undefine = virsh(30, "undefine", name);
-                if (undefine.rc != 0 && virsh(20, "domstate", name).rc == 0) { // still there
-                    fail("could not undefine " + name + ": " + undefine.out.strip());
-                }
-            }
-        } finally {
-            if (dir != null) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
+        if (vm != null) {
+            vm.close();
         }
     }
 
@@ -156,12 +80,12 @@ class RealQemuTest {
     void aliceStartsWatchesAndStopsARealQemuMachine() throws Exception {
         as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200);
         MachinesApiTest.generousQuota("acme");
-        var body = Map.of("name", unique("qemu-local"), "kind", "KVM", "uri", uri);
+        var body = Map.of("name", unique("qemu-local"), "kind", "KVM", "uri", vm.uri);
         int host = as(DemoUser.CAROL).body(body).when().post("/api/v1/admin/hosts").then().statusCode(201).extract().path("id");
-        int id = MachinesApiTest.assign("acme", host, uuid).get(0);
+        int id = MachinesApiTest.assign("acme", host, vm.uuid).get(0);
         try {
             as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200)
-                    .body("machine.name", equalTo(name)).body("machine.state", equalTo("SHUTOFF"))
+                    .body("machine.name", equalTo(vm.name)).body("machine.state", equalTo("SHUTOFF"))
                     .body("machine.vcpus", equalTo(1)).body("machine.memoryBytes", equalTo(128 << 20));
 
             long t0 = System.nanoTime();
@@ -176,7 +100,7 @@ class RealQemuTest {
             as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200)
                     .body("now.vcpus", equalTo(1)).body("now.memoryUsedBytes", greaterThan(0))
                     .body("now.netRxBytes", equalTo(0)).body("now.netTxBytes", equalTo(0));
-            await("the guest's line \"berth-test-vm: up\" on its serial console", BOOT_SECONDS, RealQemuTest::guestUp);
+            await("the guest's line \"berth-test-vm: up\" on its serial console", BOOT_SECONDS, vm::guestUp);
             long up = System.nanoTime();
             System.out.printf("RealQemuTest: start call %d ms, CPU time seen after %d ms, guest up after %d ms%n",
                     ms(t0, started), ms(t0, cpu), ms(t0, up));
@@ -194,13 +118,13 @@ class RealQemuTest {
             as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200)
                     .body("state", equalTo("SHUTOFF"));
             System.out.printf("RealQemuTest: force off call %d ms%n", ms(poweroff, System.nanoTime()));
-            assertEquals("shut off", virsh(20, "domstate", name).out.strip(), "libvirt's own view after force off");
+            assertEquals("shut off", vm.virsh(20, "domstate", vm.name).out().strip(), "libvirt's own view after force off");
             as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(409);
 
             // Again, and this time ask the guest to shut down (ACPI power button).
             as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200)
                     .body("state", equalTo("RUNNING"));
-            await("the guest's line \"berth-test-vm: up\" after the second start", BOOT_SECONDS, RealQemuTest::guestUp);
+            await("the guest's line \"berth-test-vm: up\" after the second start", BOOT_SECONDS, vm::guestUp);
             long asked = System.nanoTime();
             as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/shutdown").then().statusCode(200);
             boolean off = poll(ACPI_SECONDS, () -> "SHUTOFF".equals(
@@ -209,13 +133,13 @@ class RealQemuTest {
                 System.out.printf("RealQemuTest: ACPI shutdown completed after %d ms%n", ms(asked, System.nanoTime()));
             } else { // the guest may ignore ACPI; the shutdown was accepted, force off to clean up
                 System.out.printf("RealQemuTest: the guest ignored ACPI shutdown for %d s; forcing off. Console:%n%s%n",
-                        ACPI_SECONDS, consoleText());
+                        ACPI_SECONDS, vm.consoleText());
                 as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200)
                         .body("state", equalTo("SHUTOFF"));
             }
             as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.state", equalTo("SHUTOFF"));
         } finally {
-            virsh(30, "destroy", name); // nothing left running even when an assertion failed midway
+            vm.virsh(30, "destroy", vm.name); // nothing left running even when an assertion failed midway
             as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments");
             as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + host);
         }
@@ -233,18 +157,18 @@ class RealQemuTest {
     void aliceStartsAndStopsTheRealMachineFromTheBrowser() throws Exception {
         as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200);
         MachinesApiTest.generousQuota("acme");
-        var body = Map.of("name", unique("qemu-ui"), "kind", "KVM", "uri", uri);
+        var body = Map.of("name", unique("qemu-ui"), "kind", "KVM", "uri", vm.uri);
         int host = as(DemoUser.CAROL).body(body).when().post("/api/v1/admin/hosts").then().statusCode(201).extract().path("id");
-        int id = MachinesApiTest.assign("acme", host, uuid).get(0);
+        int id = MachinesApiTest.assign("acme", host, vm.uuid).get(0);
         try (var b = new Browser(portal)) {
             b.signIn(DemoUser.ALICE);
-            b.open("/machines?q=" + name);
-            b.visible(By.linkText(name)).click();
+            b.open("/machines?q=" + vm.name);
+            b.visible(By.linkText(vm.name)).click();
             b.visible(By.id("machine-name"));
             b.driver.findElement(By.id("action-start")).click();
             b.wait.until(ExpectedConditions.alertIsPresent()).accept(); // every action is confirmed first
             b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "running"));
-            await("the guest's line \"berth-test-vm: up\"", BOOT_SECONDS, RealQemuTest::guestUp);
+            await("the guest's line \"berth-test-vm: up\"", BOOT_SECONDS, vm::guestUp);
 
             history.sampleAll();
             Thread.sleep(1500); // two samples apart in time give a rate
@@ -262,37 +186,15 @@ class RealQemuTest {
             b.driver.findElement(By.id("action-poweroff")).click();
             b.wait.until(ExpectedConditions.alertIsPresent()).accept();
             b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "shut off"));
-            assertEquals("shut off", virsh(20, "domstate", name).out.strip(), "libvirt's own view after force off from the page");
+            assertEquals("shut off", vm.virsh(20, "domstate", vm.name).out().strip(), "libvirt's own view after force off from the page");
         } finally {
-            virsh(30, "destroy", name);
+            vm.virsh(30, "destroy", vm.name);
             as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments");
             as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + host);
         }
     }
 
     // --- fixture ----------------------------------------------------------------------------------------------
-
-    record Virsh(int rc, String out) {
-    }
-
-    /** virsh on the test's URI, bounded; output and errors together. */
-    static Virsh virsh(long seconds, String... args) throws IOException, InterruptedException {
-        var command = new ArrayList<>(List.of("virsh", "-q", "-c", uri));
-        command.addAll(List.of(args));
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            fail("cannot run virsh (Debian package libvirt-clients): " + e.getMessage() + "; " + STACK + ".");
-            throw e;
-        }
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Virsh(-1, "virsh " + String.join(" ", args) + " did not return within " + seconds + " s");
-        }
-        return new Virsh(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-    }
 
     static String env(String name, String fallback) {
         String v = System.getenv(name);
@@ -307,18 +209,6 @@ class RealQemuTest {
                     : "=" + v + " is not readable") + "; " + STACK + " (step \"Test VM image (cached)\").");
         }
         return p;
-    }
-
-    static boolean guestUp() {
-        return consoleText().contains("berth-test-vm: up");
-    }
-
-    static String consoleText() {
-        try {
-            return Files.isReadable(console) ? Files.readString(console, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     static boolean poll(long seconds, BooleanSupplier condition) throws InterruptedException {
@@ -336,7 +226,7 @@ class RealQemuTest {
 
     static void await(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
         if (!poll(seconds, condition)) {
-            fail("no " + what + " within " + seconds + " s; the guest's console says:\n" + consoleText());
+            fail("no " + what + " within " + seconds + " s; the guest's console says:\n" + vm.consoleText());
         }
     }
 

@@ -34,7 +34,7 @@ class BucketRulesTest {
             "abc.|begin and end with a letter or digit",
             "a..b|two adjacent dots",
             "a.-b|dot next to a hyphen",
-            "10.0.0.1|IP address",
+            "127.0.0.1|IP address",
             "xn--abc|reserved prefix",
             "sthree-abc|reserved prefix",
             "abc-s3alias|reserved suffix",

@@ -80,7 +80,7 @@ class BucketsApiTest {
                 "Has_Underscore", "only lower-case letters, digits, dots and hyphens",
                 "-leading", "begin and end with a letter or digit",
                 "two..dots", "two adjacent dots",
-                "192.168.1.10", "IP address",
+                "127.0.1.10", "IP address",
                 "xn--reserved", "reserved prefix",
                 name.toUpperCase(), "must be lower case",
                 name, "already exists");
