@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.support.DemoUser;
+import dev.berth.support.DockerCli;
 import dev.berth.support.PackagedApp;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,8 +15,11 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * database ({@value #DB}, its own: the suite's berth_test is shared). Scheduled host probes and stats sampling run
  * every 2 s in both; only the replica holding the lease may do them. Checked: while both run, exactly one of them
  * probes and holds each lease; when it stops (SIGTERM, as on a rolling update), the other takes over; when it comes
- * back, it does not probe while the other holds the lease.
+ * back, it does not probe while the other holds the lease. And: the same storage activation sent to both at once
+ * makes exactly one instance, one container, no orphan.
  */
 class LeaseTwoProcessesIT {
     static final String DB = "berth_lease_test";
@@ -44,7 +49,11 @@ class LeaseTwoProcessesIT {
     }
 
     static PackagedApp.Process start(String name) throws Exception {
-        Map<String, String> env = new HashMap<>();
+        return start(name, Map.of());
+    }
+
+    static PackagedApp.Process start(String name, Map<String, String> more) throws Exception {
+        Map<String, String> env = new HashMap<>(more);
         env.put("QUARKUS_PROFILE", "prod,postgresql");
         env.put("BERTH_DB_URL", JDBC);
         env.put("BERTH_DB_USER", "berth");
@@ -115,6 +124,68 @@ class LeaseTwoProcessesIT {
                     onlyOneWorks(b, again, 3);
                 }
             }
+        }
+    }
+
+    /** Containers and volumes of this test's own storage scope: never another run's, never production's. */
+    static final String SCOPE = "berth-it-replicas";
+
+    static Map<String, String> storageEnv() {
+        return Map.of("BERTH_STORAGE_SCOPE", SCOPE, "BERTH_STORAGE_PORT_MIN", "29600", "BERTH_STORAGE_PORT_MAX", "29699",
+                "BERTH_STORAGE_RECONCILE_INTERVAL", "2s");
+    }
+
+    static List<String> containers() {
+        return DockerCli.lines("ps", "-a", "--format", "{{.Names}}", "--filter", "label=berth.scope=" + SCOPE);
+    }
+
+    static void removeScope() {
+        containers().forEach(c -> DockerCli.run("rm", "-f", c));
+        DockerCli.lines("volume", "ls", "-q", "--filter", "label=berth.scope=" + SCOPE).forEach(v -> DockerCli.run("volume", "rm", "-f", v));
+    }
+
+    @Test
+    void twoProcessesActivatingOneTenantsStorageAtOnceMakeOneInstance() throws Exception {
+        removeScope();
+        try (var a = start("storage-a", storageEnv()); var b = start("storage-b", storageEnv())) {
+            String carol = PackagedApp.token(DemoUser.CAROL);
+            var host = PackagedApp.post(a.url("/api/v1/admin/hosts"), carol, Map.of("name", "it-docker-" + UUID.randomUUID().toString().substring(0, 8),
+                    "kind", "DOCKER", "uri", "unix:///var/run/docker.sock", "storageAddress", "127.0.0.1"));
+            assertEquals(201, host.statusCode(), host.body());
+            String alice = PackagedApp.token(DemoUser.ALICE);
+            assertEquals(200, PackagedApp.get(a.url("/api/v1/me"), alice).statusCode()); // acme is born on first sight
+
+            // Both replicas get the same request at the same moment, as behind a load balancer.
+            var gate = new CountDownLatch(1);
+            var pool = Executors.newFixedThreadPool(2);
+            try {
+                var fromA = pool.submit(() -> { gate.await(); return PackagedApp.post(a.url("/api/v1/storage"), alice, Map.of()); });
+                var fromB = pool.submit(() -> { gate.await(); return PackagedApp.post(b.url("/api/v1/storage"), alice, Map.of()); });
+                gate.countDown();
+                int sa = fromA.get().statusCode();
+                int sb = fromB.get().statusCode();
+                assertTrue((sa == 202 || sa == 200) && (sb == 202 || sb == 200), sa + " " + fromA.get().body() + " / " + sb + " " + fromB.get().body());
+                assertEquals(PackagedApp.json(fromA.get().body()).path("id").asLong(), PackagedApp.json(fromB.get().body()).path("id").asLong(),
+                        "both replicas answer with the same instance");
+            } finally {
+                pool.shutdownNow();
+            }
+            await("acme's instance ready, as both replicas see it", START, () ->
+                    "READY".equals(PackagedApp.json(PackagedApp.get(a.url("/api/v1/storage"), alice).body()).path("status").asText())
+                            && "READY".equals(PackagedApp.json(PackagedApp.get(b.url("/api/v1/storage"), alice).body()).path("status").asText()));
+            // Both reconcile every 2 s; give them several rounds to (not) double-act.
+            PackagedApp.sleep(Duration.ofSeconds(6));
+            assertEquals(1, containers().size(), "containers of the scope: " + containers());
+            var admin = PackagedApp.json(PackagedApp.get(b.url("/api/v1/admin/storage"), carol).body());
+            assertEquals(1, admin.path("total").asInt(), admin.toString());
+            assertEquals(0, admin.path("orphans").size(), admin.toString());
+
+            long id = admin.path("items").get(0).path("id").asLong();
+            var deleted = PackagedApp.send(PackagedApp.request(a.url("/api/v1/admin/storage/" + id + "?data=delete&confirm=acme"), carol)
+                    .DELETE().build());
+            assertTrue(deleted.statusCode() < 300, deleted.statusCode() + " " + deleted.body());
+        } finally {
+            removeScope();
         }
     }
 }
