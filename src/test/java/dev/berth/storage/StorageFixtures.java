@@ -5,13 +5,8 @@ import dev.berth.hosts.HostInput;
 import dev.berth.hosts.HostKind;
 import dev.berth.hosts.HostService;
 import dev.berth.hosts.HostView;
-import io.minio.BucketExistsArgs;
-import io.minio.GetObjectArgs;
-import io.minio.MakeBucketArgs;
+import dev.berth.support.S3;
 import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 
 /** What the storage tests share: the local engine as a Docker host, and S3 calls as a tenant's client makes them. */
 public final class StorageFixtures {
@@ -29,7 +24,7 @@ public final class StorageFixtures {
     }
 
     /** Deletes these tenants' instances with their data, after any run under way on them. */
-    static void removeInstances(StorageService storage, Reconciler reconciler, String... slugs) {
+    public static void removeInstances(StorageService storage, Reconciler reconciler, String... slugs) {
         for (String slug : slugs) {
             StorageView v;
             try {
@@ -48,19 +43,16 @@ public final class StorageFixtures {
         return MinioClient.builder().endpoint(access.endpoint()).credentials(access.rootUser(), access.rootPassword()).build();
     }
 
+    /** The instance as its root sees it. */
+    static S3 root(InstanceAccess access) {
+        return S3.as(access.endpoint(), access.rootUser(), access.rootPassword());
+    }
+
     static void put(InstanceAccess access, String bucket, String key, String content) throws Exception {
-        MinioClient s3 = s3(access);
-        if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
-            s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-        }
-        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+        root(access).bucket(bucket).put(bucket, key, content);
     }
 
     static String get(InstanceAccess access, String bucket, String key) throws Exception {
-        try (var in = s3(access).getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return root(access).get(bucket, key);
     }
 }

@@ -41,6 +41,14 @@ public final class S3 {
         }
     }
 
+    /** Makes the bucket unless it exists already. */
+    public S3 bucket(String bucket) throws Exception {
+        if (!client.bucketExists(io.minio.BucketExistsArgs.builder().bucket(bucket).build())) {
+            client.makeBucket(io.minio.MakeBucketArgs.builder().bucket(bucket).build());
+        }
+        return this;
+    }
+
     public void put(String bucket, String key, byte[] data) throws Exception {
         client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
                 .stream(new ByteArrayInputStream(data), data.length, -1).build());

@@ -94,15 +94,7 @@ public final class Storage {
 
     /** Deletes the tenants' instances with their data (and so Berth's records of their keys), containers and all. */
     public static void remove(String... slugs) {
-        StorageService storage = bean(StorageService.class);
-        Reconciler reconciler = bean(Reconciler.class);
-        for (String slug : slugs) {
-            StorageView v = storage.of(slug);
-            if (v.id() != null) {
-                reconciler.kick(v.id()).join();
-                storage.delete(StorageFixtures.TEST, v.id(), "delete", slug);
-            }
-        }
+        StorageFixtures.removeInstances(bean(StorageService.class), bean(Reconciler.class), slugs);
     }
 
     private static void sleep(long ms) {
