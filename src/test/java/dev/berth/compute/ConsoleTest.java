@@ -24,9 +24,6 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
@@ -293,11 +289,7 @@ class ConsoleTest {
             assertEquals("false", String.valueOf(b.driver.findElement(By.id("console-cad")).getDomProperty("disabled")));
             assertTrue(!b.driver.findElement(By.id("console-message")).isDisplayed(), "no message while all is well");
             b.driver.executeScript("window.scrollTo(0, 0)");
-            Path shot = b.driver.getScreenshotAs(OutputType.FILE).toPath();
-            Files.createDirectories(Path.of("target"));
-            Files.copy(shot, Path.of("target", "console.png"), StandardCopyOption.REPLACE_EXISTING);
-            Files.createDirectories(Path.of("src", "docs"));
-            Files.copy(shot, Path.of("src", "docs", "console.png"), StandardCopyOption.REPLACE_EXISTING);
+            b.screenshot("console.png", "console.png");
 
             b.driver.findElement(By.id("console-reconnect")).click(); // a fresh ticket, a new session
             b.wait.until(ExpectedConditions.attributeToBe(By.id("console-status"), "data-state", "connected"));

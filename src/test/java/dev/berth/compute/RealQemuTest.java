@@ -176,10 +176,10 @@ class RealQemuTest {
             b.open("/machines/" + id);
             b.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#graphs polyline")));
             b.visible(By.id("advice-none")); // no disks, no NICs: nothing to tune
-            b.screenshot("machine-detail-running.png");
+            b.screenshot("machine-detail-running.png", "machine-detail.png");
             b.open("/machines");
             b.visible(By.id("machines-table"));
-            b.screenshot("machines.png"); // the list, for the README
+            b.screenshot("machines.png", "machines.png");
             b.open("/machines/" + id);
             b.visible(By.id("machine-name"));
 

@@ -63,7 +63,7 @@ class BucketsBrowserTest {
             assertTrue(b.driver.findElement(By.id("download")).getAttribute("href").startsWith("data:text/plain"));
             b.driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1300));
             b.driver.executeScript("document.querySelector('main').scrollTop = 0; window.scrollTo(0, 0)");
-            b.screenshot("keys.png");
+            b.screenshot("keys.png", "keys.png");
 
             // what the page shows is what a person pastes: it mounts on the first try
             Path root = Files.createTempDirectory("berth-ui-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));

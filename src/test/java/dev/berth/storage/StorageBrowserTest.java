@@ -7,9 +7,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,9 +56,7 @@ class StorageBrowserTest {
             if (!Boolean.TRUE.equals(b.driver.executeScript("return window.berthNotReloaded === true;"))) {
                 throw new AssertionError("the page was reloaded");
             }
-            b.screenshot("storage.png");
-            Files.copy(Path.of("target", "screenshots", "storage.png"), Path.of("src", "docs", "storage.png"),
-                    StandardCopyOption.REPLACE_EXISTING);
+            b.screenshot("storage.png", "storage.png");
         }
     }
 }

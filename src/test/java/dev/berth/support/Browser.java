@@ -64,10 +64,23 @@ public final class Browser implements AutoCloseable {
         field.sendKeys(text);
     }
 
-    public void screenshot(String name) throws IOException {
+    public Path screenshot(String name) throws IOException {
         Path dir = Path.of("target", "screenshots");
         Files.createDirectories(dir);
-        Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        Path shot = dir.resolve(name);
+        Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
+        return shot;
+    }
+
+    /**
+     * A screenshot that is also the README's picture {@code src/docs/<docsName>}, refreshed only when asked
+     * ({@code -Dberth.docs.update=true}): an ordinary test run leaves the repository as it found it.
+     */
+    public void screenshot(String name, String docsName) throws IOException {
+        Path shot = screenshot(name);
+        if (Boolean.getBoolean("berth.docs.update")) {
+            Files.copy(shot, Path.of("src", "docs", docsName), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     @Override

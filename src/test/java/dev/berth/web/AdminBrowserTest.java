@@ -45,7 +45,7 @@ class AdminBrowserTest {
             }
             String kvmA = b.driver.findElement(By.xpath("//tr[.//strong[text()='kvm-a-" + suffix + "']]")).getText();
             assertTrue(kvmA.contains("12") && kvmA.contains("2 running / 3 domains"), kvmA);
-            b.screenshot("admin-hosts.png");
+            b.screenshot("admin-hosts.png", "admin-hosts.png");
 
             b.open("/admin/tenants/acme");
             b.type("memory", "20 GiB");
@@ -56,7 +56,7 @@ class AdminBrowserTest {
             assertEquals("Quota of acme saved.", b.visible(By.id("flash")).getText());
             assertEquals("20 GiB", b.driver.findElement(By.id("memory")).getAttribute("value"));
             assertEquals("512 GiB", b.driver.findElement(By.id("storageHard")).getAttribute("value"));
-            b.screenshot("admin-tenant-acme.png");
+            b.screenshot("admin-tenant-acme.png", "admin-tenant.png");
 
             b.open("/admin/audit?actor=carol");
             String log = b.visible(By.id("audit-table")).getText();
@@ -64,7 +64,7 @@ class AdminBrowserTest {
                 assertTrue(log.contains(expected), "audit shows " + expected);
             }
             assertTrue(log.contains("quota.set") && log.contains("host.create"), log);
-            b.screenshot("admin-audit.png");
+            b.screenshot("admin-audit.png", "admin-audit.png");
         }
     }
 
