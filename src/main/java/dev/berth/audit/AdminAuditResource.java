@@ -3,10 +3,7 @@ package dev.berth.audit;
 import dev.berth.tenancy.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.BeanParam;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -15,6 +12,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import dev.berth.web.Paging;
 
 @Path("/api/v1/admin/audit")
 @RolesAllowed(Roles.ADMIN)
@@ -27,9 +26,8 @@ public class AdminAuditResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Search the audit log", description = "Newest first. from/to are ISO-8601 instants or dates (to is exclusive).")
     public AuditLog.Page search(@BeanParam AuditQuery query,
-                                @QueryParam("page") @DefaultValue("0") @Min(0) int page,
-                                @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
-        return audit.search(query.toFilter(), page, size);
+                                @BeanParam @Valid Paging paging) {
+        return audit.search(query.toFilter(), paging.page, paging.size);
     }
 
     @GET

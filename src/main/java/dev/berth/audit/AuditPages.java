@@ -4,6 +4,7 @@ import dev.berth.common.InvalidInputException;
 import dev.berth.tenancy.Roles;
 import dev.berth.web.FormErrors;
 import dev.berth.web.Pager;
+import dev.berth.web.Paging;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
@@ -45,7 +46,7 @@ public class AuditPages {
         filters.put("to", query.to);
         String export = "/admin/audit/export" + Pager.query(filters);
         try {
-            AuditLog.Page p = audit.search(query.toFilter(), Math.max(0, page), PAGE_SIZE);
+            AuditLog.Page p = audit.search(query.toFilter(), Paging.clamp(page), PAGE_SIZE);
             return Response.ok(Templates.list(p.items(), query, Pager.of("/admin/audit", filters, p.page(), PAGE_SIZE, p.total()),
                     export, FormErrors.none())).build();
         } catch (InvalidInputException e) {

@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.Valid;
 
 @Path("/api/v1/admin/vms")
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,13 +35,13 @@ public class AdminVmResource {
     @Inject
     ConsoleService consoles;
 
-    public record Assign(String tenant, List<MachineService.DomainRef> domains) {
+    public record Assign(@NotBlank String tenant, @NotEmpty List<MachineService.@NotNull @Valid DomainRef> domains) {
     }
 
     public record Assigned(List<Long> ids) {
     }
 
-    public record Unassign(List<Long> ids) {
+    public record Unassign(@NotEmpty List<@NotNull Long> ids) {
     }
 
     @GET
@@ -57,7 +61,7 @@ public class AdminVmResource {
     @POST
     @Path("assignments")
     @Operation(summary = "Assign domains to a tenant", description = "By host id and UUID; all or none; 409 with the reason when the tenant's quota would be exceeded.")
-    public Response assign(Assign body) {
+    public Response assign(@Valid Assign body) {
         if (body == null || body.tenant() == null || body.tenant().isBlank()) {
             throw dev.berth.common.InvalidInputException.of("tenant", "is required");
         }
@@ -79,7 +83,7 @@ public class AdminVmResource {
     @DELETE
     @Path("assignments")
     @Operation(summary = "Unassign machines", description = "By assignment id (the Berth machine id).")
-    public Response unassign(Unassign body) {
+    public Response unassign(@Valid Unassign body) {
         machines.unassign(user.actor(), body == null ? null : body.ids());
         return Response.noContent().build();
     }

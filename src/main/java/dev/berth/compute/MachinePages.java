@@ -6,6 +6,7 @@ import dev.berth.tenancy.CurrentUser;
 import dev.berth.tenancy.TenantView;
 import dev.berth.web.Flash;
 import dev.berth.web.Pager;
+import dev.berth.web.Paging;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.inject.Inject;
@@ -68,9 +69,8 @@ public class MachinePages {
         filters.put("state", state);
         try {
             List<MachineView> all = MachineFilter.apply(machines.machines(tenant.get().slug()), q, state);
-            int p = Math.max(0, page);
-            int from = Math.min(all.size(), p * PAGE_SIZE);
-            return Response.ok(Templates.list(tenant.get(), all.subList(from, Math.min(all.size(), from + PAGE_SIZE)),
+            int p = Paging.clamp(page);
+            return Response.ok(Templates.list(tenant.get(), new Paging(p, PAGE_SIZE).slice(all),
                     q == null ? "" : q, state == null ? "" : state, Pager.of("/machines", filters, p, PAGE_SIZE, all.size()), null)).build();
         } catch (InvalidInputException e) {
             return Response.status(400).entity(Templates.list(tenant.get(), List.of(), q == null ? "" : q, "",

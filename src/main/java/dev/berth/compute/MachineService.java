@@ -48,6 +48,8 @@ public class MachineService implements UsageSource, HostResidents {
     ComputeConfig config;
     @Inject
     dev.berth.tenancy.CurrentUser user;
+    @Inject
+    dev.berth.tenancy.TenantLocks locks;
 
     private final ExecutorService fanOut = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -67,7 +69,7 @@ public class MachineService implements UsageSource, HostResidents {
     }
 
     /** A domain named by where it lives: host and UUID (a name alone is not an identity). */
-    public record DomainRef(Long hostId, String uuid) {
+    public record DomainRef(@jakarta.validation.constraints.NotNull Long hostId, @jakarta.validation.constraints.NotBlank String uuid) {
     }
 
     // ------------------------------------------------------------------ admin: discovery and assignment
@@ -99,7 +101,7 @@ public class MachineService implements UsageSource, HostResidents {
 
     /** Assigns domains to a tenant, all or none, within its quota. */
     public List<Long> assign(Actor actor, String tenantSlug, List<DomainRef> refs) {
-        if (refs == null || refs.isEmpty()) {
+        if (refs == null || refs.isEmpty() || refs.contains(null)) {
             throw InvalidInputException.of("domains", "name at least one domain by host id and UUID");
         }
         long tenantId = tenants.idOf(tenantSlug);
@@ -122,6 +124,12 @@ public class MachineService implements UsageSource, HostResidents {
             }
             adding.add(d);
         }
+        tenants.requireActive(tenantSlug); // a suspended tenant gets no new machines
+        // Usage, quota check and insert under the tenant's lock: parallel assignments never pass the quota together.
+        return locks.exclusive(tenantId, () -> assign(actor, tenantSlug, tenantId, refs, adding));
+    }
+
+    private List<Long> assign(Actor actor, String tenantSlug, long tenantId, List<DomainRef> refs, List<DomainSummary> adding) {
         TenantUsage now = tenants.usage(tenantSlug);
         Optional<String> refusal = AssignmentRules.quotaRefusal(tenantSlug, tenants.quota(tenantSlug), now, adding);
         if (refusal.isPresent()) {
@@ -159,6 +167,9 @@ public class MachineService implements UsageSource, HostResidents {
     public void unassign(Actor actor, List<Long> assignmentIds) {
         if (assignmentIds == null || assignmentIds.isEmpty()) {
             throw InvalidInputException.of("ids", "name at least one assignment");
+        }
+        if (assignmentIds.contains(null)) {
+            throw InvalidInputException.of("ids", "every id must be a number");
         }
         for (Long id : assignmentIds) {
             VmAssignment a = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>findById(id));

@@ -5,10 +5,8 @@ import dev.berth.common.NotFoundException;
 import dev.berth.tenancy.CurrentUser;
 import dev.berth.tenancy.TenantView;
 import jakarta.inject.Inject;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -21,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import dev.berth.web.Paging;
 
 @Path("/api/v1/vms")
 @Produces(MediaType.APPLICATION_JSON)
@@ -45,11 +45,9 @@ public class VmResource {
     @GET
     @Operation(summary = "My tenant's machines", description = "Live state from each host (UNKNOWN when a host does not answer in time). q searches names; state filters.")
     public MachinePage list(@QueryParam("q") String q, @QueryParam("state") String state,
-                            @QueryParam("page") @DefaultValue("0") @Min(0) int page,
-                            @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
+                            @BeanParam @Valid Paging paging) {
         List<MachineView> all = MachineFilter.apply(machines.machines(tenant()), q, state);
-        int from = Math.min(all.size(), page * size);
-        return new MachinePage(all.subList(from, Math.min(all.size(), from + size)), page, size, all.size());
+        return new MachinePage(paging.slice(all), paging.page, paging.size, all.size());
     }
 
     @GET

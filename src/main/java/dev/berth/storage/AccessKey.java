@@ -40,4 +40,12 @@ public class AccessKey extends PanacheEntityBase {
     /** When Berth disabled the key in MinIO because it expired. */
     @Column(name = "disabled_at")
     public Instant disabledAt;
+    /** When Berth disabled the key in MinIO because its tenant was suspended without data access; null otherwise. */
+    @Column(name = "suspended_at")
+    public Instant suspendedAt;
+
+    /** Whether the key should work in MinIO now: neither expired (and disabled) nor cut off by a suspension. */
+    boolean shouldBeEnabled() {
+        return disabledAt == null && suspendedAt == null;
+    }
 }

@@ -7,6 +7,7 @@ import dev.berth.tenancy.Roles;
 import dev.berth.web.Flash;
 import dev.berth.web.FormErrors;
 import dev.berth.web.Pager;
+import dev.berth.web.Paging;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
@@ -45,7 +46,7 @@ public class AdminStoragePages {
 
     @GET
     public TemplateInstance list(@QueryParam("page") @DefaultValue("0") int page) {
-        int p = Math.max(0, page);
+        int p = Paging.clamp(page);
         StorageService.AdminPage list = storage.list(p, PAGE_SIZE);
         return Templates.admin(list, Pager.of("/admin/storage", Map.of(), p, PAGE_SIZE, list.total()));
     }

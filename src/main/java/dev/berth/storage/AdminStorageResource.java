@@ -5,11 +5,9 @@ import dev.berth.tenancy.CurrentUser;
 import dev.berth.tenancy.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -20,6 +18,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import dev.berth.web.Paging;
 
 @Path("/api/v1/admin/storage")
 @Produces(MediaType.APPLICATION_JSON)
@@ -33,9 +33,8 @@ public class AdminStorageResource {
 
     @GET
     @Operation(summary = "Every tenant's instance", description = "Host, port, status, limits, uptime, last error; and containers with Berth labels but no record (orphans), as the reconciler last saw them.")
-    public StorageService.AdminPage list(@QueryParam("page") @DefaultValue("0") @Min(0) int page,
-                                         @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
-        return storage.list(page, size);
+    public StorageService.AdminPage list(@BeanParam @Valid Paging paging) {
+        return storage.list(paging.page, paging.size);
     }
 
     @POST

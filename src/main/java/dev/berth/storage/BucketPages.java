@@ -10,6 +10,7 @@ import dev.berth.tenancy.TenantView;
 import dev.berth.web.Flash;
 import dev.berth.web.FormErrors;
 import dev.berth.web.Pager;
+import dev.berth.web.Paging;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.inject.Inject;
@@ -69,7 +70,7 @@ public class BucketPages {
             return user.isAdmin() ? Response.seeOther(URI.create("/admin/tenants")).build()
                     : Response.ok(dev.berth.web.Pages.noTenant()).build();
         }
-        return Response.ok(listPage(tenant.get(), Math.max(0, page), "", FormErrors.none())).build();
+        return Response.ok(listPage(tenant.get(), Paging.clamp(page), "", FormErrors.none())).build();
     }
 
     @POST
@@ -173,10 +174,9 @@ public class BucketPages {
             all = List.of();
             inactive = e.getMessage(); // the instance did not answer: say so, show what is known
         }
-        int from = Math.min(all.size(), page * PAGE_SIZE);
         Pager pager = Pager.of("/storage/buckets", Map.of(), page, PAGE_SIZE, all.size());
         String warning = inactive == null ? buckets.state(tenant.slug()).warning() : null;
-        return Templates.buckets(tenant, inactive, all.subList(from, Math.min(all.size(), from + PAGE_SIZE)), pager, meters, warning,
+        return Templates.buckets(tenant, inactive, new Paging(page, PAGE_SIZE).slice(all), pager, meters, warning,
                 newName == null ? "" : newName, errors);
     }
 

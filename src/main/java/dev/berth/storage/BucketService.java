@@ -7,6 +7,7 @@ import dev.berth.common.ConflictException;
 import dev.berth.common.InvalidInputException;
 import dev.berth.common.NotFoundException;
 import dev.berth.tenancy.QuotaLimits;
+import dev.berth.tenancy.TenantLocks;
 import dev.berth.tenancy.TenantService;
 import dev.berth.tenancy.TenantUsage;
 import dev.berth.tenancy.UsageSource;
@@ -39,6 +40,8 @@ public class BucketService implements UsageSource {
     StorageConfig config;
     @Inject
     dev.berth.tenancy.CurrentUser user;
+    @Inject
+    TenantLocks locks;
 
     /** A bucket row: the bucket and how many keys it has. */
     public record BucketView(ObjectStore.BucketInfo info, int keys) {
@@ -88,6 +91,11 @@ public class BucketService implements UsageSource {
 
     public BucketView create(Actor actor, String slug, String name) {
         Target t = target(slug);
+        // The count and the creation under the tenant's lock: parallel requests never pass the quota together.
+        return locks.exclusive(t.tenantId(), () -> create(actor, slug, t, name));
+    }
+
+    private BucketView create(Actor actor, String slug, Target t, String name) {
         List<String> names = call(() -> store.bucketNames(t.access()));
         try {
             BucketRules.checkNewBucket(name, names);
@@ -184,6 +192,10 @@ public class BucketService implements UsageSource {
             audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw e;
         }
+        return locks.exclusive(t.tenantId(), () -> createKey(actor, slug, t, bucket, request));
+    }
+
+    private CreatedKey createKey(Actor actor, String slug, Target t, String bucket, BucketRules.KeyRequest request) {
         int keys = (int) (long) QuarkusTransaction.joiningExisting().call(() -> AccessKey.count("tenantId", t.tenantId()));
         Optional<String> refusal = BucketRules.keyQuotaRefusal(tenants.quota(slug), keys);
         if (refusal.isPresent()) {

@@ -25,6 +25,6 @@ public record KeyView(String accessKey, String bucket, String mode, String descr
 
     static KeyView of(AccessKey k, Instant now) {
         return new KeyView(k.accessKey, k.bucket, k.mode.label(), k.description, k.createdBy, k.createdAt, k.expiresAt,
-                k.disabledAt != null || (k.expiresAt != null && !k.expiresAt.isAfter(now)));
+                !k.shouldBeEnabled() || (k.expiresAt != null && !k.expiresAt.isAfter(now)));
     }
 }

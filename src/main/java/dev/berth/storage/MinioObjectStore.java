@@ -209,9 +209,9 @@ public class MinioObjectStore implements ObjectStore {
     }
 
     @Override
-    public void setKeyPolicy(InstanceAccess at, String accessKey, Map<String, Object> policy) {
+    public void setKeyPolicy(InstanceAccess at, String accessKey, Map<String, Object> policy, boolean enabled) {
         call("set_key_policy", "changing the policy of access key " + accessKey, () -> {
-            of(at).admin().updateServiceAccount(accessKey, null, policy, true, null, null, null);
+            of(at).admin().updateServiceAccount(accessKey, null, policy, enabled, null, null, null);
             return null;
         });
     }

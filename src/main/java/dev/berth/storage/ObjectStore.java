@@ -31,8 +31,11 @@ public interface ObjectStore {
     /** A service account of the instance's root user, limited by {@code policy} (IAM policy document as a map). */
     void createKey(InstanceAccess at, NewKey key);
 
-    /** Replaces a key's inline policy; takes effect for the next request made with the key. */
-    void setKeyPolicy(InstanceAccess at, String accessKey, Map<String, Object> policy);
+    /**
+     * Replaces a key's inline policy; takes effect for the next request made with the key. MinIO sets the key's status
+     * in the same call, so the caller says whether it stays enabled.
+     */
+    void setKeyPolicy(InstanceAccess at, String accessKey, Map<String, Object> policy, boolean enabled);
 
     /** Enables or disables a key without deleting it. */
     void setKeyEnabled(InstanceAccess at, String accessKey, boolean enabled);

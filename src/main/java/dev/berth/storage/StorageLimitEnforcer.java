@@ -110,7 +110,7 @@ public class StorageLimitEnforcer {
         if (blocked || wasBlocked) {
             for (AccessKey k : keys) {
                 if (k.mode == KeyMode.READ_WRITE) {
-                    store.setKeyPolicy(at, k.accessKey, KeyPolicy.of(k.bucket, k.mode, blocked));
+                    store.setKeyPolicy(at, k.accessKey, KeyPolicy.of(k.bucket, k.mode, blocked), k.shouldBeEnabled());
                 }
             }
         }
@@ -134,6 +134,7 @@ public class StorageLimitEnforcer {
             LOG.infof("Tenant %s: writes %s (%s)", slug, blocked ? "stopped" : "resumed", reason);
         }
         disableExpired(at, slug, keys, now);
+        followSuspension(at, slug, tenantId, now);
         Check check = new Check(tenantId, usage, quota.storageHardBytes(), blocked, blocked != wasBlocked, now);
         last = check;
         return Optional.of(check);
@@ -155,6 +156,42 @@ public class StorageLimitEnforcer {
                 audit.record(Actor.system("key-expiry").username(), slug, "key.expire", k.accessKey + " (" + k.bucket + ")",
                         Outcome.OK, "expired " + k.expiresAt, null);
             }
+        }
+    }
+
+    /**
+     * A tenant suspended without data access has every key disabled on its instance (recorded as suspended_at); on
+     * resume, or when the administrator keeps data access, exactly those come back. Converges at every pass, so a
+     * suspension made while the instance was unreachable takes effect when it answers again.
+     */
+    private void followSuspension(InstanceAccess at, String slug, long tenantId, Instant now) {
+        boolean cutOff = tenants.get(slug).dataCutOff();
+        List<AccessKey> keys = QuarkusTransaction.requiringNew().call(() -> AccessKey.<AccessKey>list("tenantId", tenantId));
+        for (AccessKey k : keys) {
+            if (k.disabledAt != null || cutOff == (k.suspendedAt != null)) {
+                continue; // expired keys stay off; the others are already as they should be
+            }
+            try {
+                store.setKeyEnabled(at, k.accessKey, !cutOff);
+            } catch (StorageException e) {
+                if (!e.notFound()) {
+                    LOG.warnf("Could not %s key %s of suspended tenant %s: %s", cutOff ? "disable" : "enable", k.accessKey, slug, e.getMessage());
+                }
+                continue;
+            }
+            Instant mark = cutOff ? now : null;
+            QuarkusTransaction.requiringNew().run(() -> AccessKey.update("suspendedAt = ?1 where id = ?2", mark, k.id));
+            audit.record(Actor.system("tenant-suspension").username(), slug, cutOff ? "key.suspend" : "key.unsuspend",
+                    k.accessKey + " (" + k.bucket + ")", Outcome.OK, cutOff ? "tenant suspended without data access" : "tenant resumed", null);
+        }
+    }
+
+    /** Applies a suspension or resume at once (the scheduled pass would within one interval). */
+    void onSuspension(@jakarta.enterprise.event.Observes dev.berth.tenancy.SuspensionChanged change) {
+        try {
+            check(change.tenantId());
+        } catch (RuntimeException e) {
+            LOG.warnf("Keys of tenant %s follow its suspension at the next pass: %s", change.slug(), e.getMessage());
         }
     }
 

@@ -2,10 +2,8 @@ package dev.berth.tenancy;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -19,6 +17,8 @@ import java.net.URI;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import dev.berth.web.Paging;
 
 @Path("/api/v1/admin/tenants")
 @Produces(MediaType.APPLICATION_JSON)
@@ -35,7 +35,8 @@ public class AdminTenantResource {
     }
 
     /** Fields left out stay as they are. */
-    public record TenantChange(String name, Boolean suspended) {
+    /** keepDataAccess (with suspended=true): the tenant's access keys keep working; by default they are disabled. */
+    public record TenantChange(String name, Boolean suspended, Boolean keepDataAccess) {
     }
 
     public record TenantDetail(TenantView tenant, QuotaInput quota, TenantUsage usage, List<Meter> meters) {
@@ -44,9 +45,8 @@ public class AdminTenantResource {
     @GET
     @Operation(summary = "List tenants", description = "By slug, one page at a time (page from 0); q searches slug and name.")
     public TenantService.TenantPage list(@QueryParam("q") String q,
-                                         @QueryParam("page") @DefaultValue("0") @Min(0) int page,
-                                         @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
-        return tenants.search(q, page, size);
+                                         @BeanParam @Valid Paging paging) {
+        return tenants.search(q, paging.page, paging.size);
     }
 
     @POST
@@ -72,7 +72,7 @@ public class AdminTenantResource {
             tenants.rename(user.actor(), slug, change.name());
         }
         if (change != null && change.suspended() != null) {
-            tenants.setSuspended(user.actor(), slug, change.suspended());
+            tenants.setSuspended(user.actor(), slug, change.suspended(), Boolean.TRUE.equals(change.keepDataAccess()));
         }
         return detail(slug);
     }

@@ -29,6 +29,10 @@ public class Tenant extends PanacheEntityBase {
     @Column(nullable = false)
     public boolean suspended;
 
+    /** While suspended: whether its access keys keep working (read-only portal, data still reachable from VMs). */
+    @Column(name = "keep_data_access", nullable = false)
+    public boolean keepDataAccess;
+
     public static Optional<Tenant> findBySlug(String slug) {
         return find("slug", slug).firstResultOptional();
     }

@@ -4,6 +4,7 @@ import dev.berth.common.InvalidInputException;
 import dev.berth.web.Flash;
 import dev.berth.web.FormErrors;
 import dev.berth.web.Pager;
+import dev.berth.web.Paging;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
@@ -48,7 +49,7 @@ public class TenantPages {
 
     @GET
     public TemplateInstance list(@QueryParam("q") String q, @QueryParam("page") @DefaultValue("0") int page) {
-        return listPage(q, Math.max(0, page), null, null, FormErrors.none());
+        return listPage(q, Paging.clamp(page), null, null, FormErrors.none());
     }
 
     @POST
@@ -84,9 +85,10 @@ public class TenantPages {
     @POST
     @Path("{slug}/suspended")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response setSuspended(@PathParam("slug") String slug, @RestForm boolean suspended) {
-        tenants.setSuspended(user.actor(), slug, suspended);
-        return Flash.redirect("/admin/tenants/" + slug, "Tenant " + slug + (suspended ? " suspended." : " resumed."));
+    public Response setSuspended(@PathParam("slug") String slug, @RestForm boolean suspended, @RestForm boolean keepDataAccess) {
+        tenants.setSuspended(user.actor(), slug, suspended, keepDataAccess);
+        return Flash.redirect("/admin/tenants/" + slug, "Tenant " + slug + (!suspended ? " resumed."
+                : keepDataAccess ? " suspended; its access keys keep working." : " suspended; its access keys are disabled."));
     }
 
     @POST

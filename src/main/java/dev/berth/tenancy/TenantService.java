@@ -33,6 +33,8 @@ public class TenantService {
     Instance<UsageSource> usageSources;
     @Inject
     jakarta.enterprise.event.Event<QuotaChanged> quotaChanged;
+    @Inject
+    jakarta.enterprise.event.Event<SuspensionChanged> suspensionChanged;
 
     /**
      * The tenants with these slugs, creating those that do not exist yet: membership comes from the
@@ -122,11 +124,28 @@ public class TenantService {
         return get(slug);
     }
 
-    public TenantView setSuspended(Actor actor, String slug, boolean suspended) {
-        QuarkusTransaction.requiringNew().run(() -> find(slug).suspended = suspended);
-        audit.record(actor.username(), slug, suspended ? "tenant.suspend" : "tenant.resume", slug, Outcome.OK, null,
-                actor.requestId());
+    /**
+     * Suspends (read-only everywhere) or resumes a tenant. {@code keepDataAccess}: while suspended, its access keys
+     * keep working; otherwise the storage feature disables them and re-enables them on resume.
+     */
+    public TenantView setSuspended(Actor actor, String slug, boolean suspended, boolean keepDataAccess) {
+        long id = QuarkusTransaction.requiringNew().call(() -> {
+            Tenant t = find(slug);
+            t.suspended = suspended;
+            t.keepDataAccess = suspended && keepDataAccess;
+            return t.id;
+        });
+        audit.record(actor.username(), slug, suspended ? "tenant.suspend" : "tenant.resume", slug, Outcome.OK,
+                suspended ? (keepDataAccess ? "data access kept" : "access keys disabled") : null, actor.requestId());
+        suspensionChanged.fire(new SuspensionChanged(id, slug, suspended, suspended && keepDataAccess));
         return get(slug);
+    }
+
+    /** @throws TenantSuspendedException when the tenant is suspended: the one check behind every tenant-side change */
+    public void requireActive(String slug) {
+        if (QuarkusTransaction.joiningExisting().call(() -> find(slug).suspended)) {
+            throw new TenantSuspendedException(slug);
+        }
     }
 
     /** The tenant's quota: the one an administrator set, else the configured defaults. */

@@ -8,6 +8,7 @@ import dev.berth.common.InvalidInputException;
 import dev.berth.common.NotFoundException;
 import dev.berth.common.RequestIds;
 import dev.berth.tenancy.Membership;
+import dev.berth.tenancy.TenantSuspendedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
@@ -44,7 +45,7 @@ public class ErrorMappers {
             return build(400, "Bad Request", "A parameter has an invalid value: " + bad.getMessage(), null);
         }
         if (status == 403) {
-            denied(e.getMessage());
+            denied(null, e.getMessage());
         }
         String detail = e.getMessage() != null && !e.getMessage().startsWith("HTTP ") ? e.getMessage()
                 : defaultDetail(status);
@@ -53,13 +54,19 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        denied("role required");
+        denied(null, "role required");
         return build(403, "Forbidden", defaultDetail(403), null);
     }
 
     @ServerExceptionMapper
     public Response notAMember(Membership.NotAMemberException e) {
-        denied(e.getMessage());
+        denied(null, e.getMessage());
+        return build(403, "Forbidden", e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response suspended(TenantSuspendedException e) {
+        denied(e.slug(), e.getMessage());
         return build(403, "Forbidden", e.getMessage(), null);
     }
 
@@ -106,11 +113,11 @@ public class ErrorMappers {
     }
 
     /** Every refused attempt on a resource is audited: who, what, and why. */
-    private void denied(String reason) {
+    private void denied(String tenant, String reason) {
         RoutingContext ctx = current.getCurrent();
         String actor = identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
         String target = ctx == null ? null : ctx.request().method() + " " + ctx.request().path();
-        audit.recordSoon(actor, null, "access", target, Outcome.DENIED, reason, RequestIds.of(ctx));
+        audit.recordSoon(actor, tenant, "access", target, Outcome.DENIED, reason, RequestIds.of(ctx));
     }
 
     private static String summary(List<FieldError> errors) {

@@ -59,6 +59,7 @@ class LeaseTwoProcessesIT {
         env.put("BERTH_DB_USER", "berth");
         env.put("BERTH_DB_PASSWORD", "berth");
         env.put("BERTH_OIDC_URL", PackagedApp.oidcUrl());
+        env.put("BERTH_DEVELOPMENT_MODE", "true"); // the development realm's client secret is public
         env.put("BERTH_PROBE_INTERVAL", "2s");
         env.put("BERTH_PROBE_TIMEOUT", "2s");
         env.put("BERTH_STATS_INTERVAL", "2s");

@@ -92,7 +92,7 @@ class JvmImageIT {
                 "-e", "QUARKUS_HTTP_HOST=127.0.0.1", "-e", "QUARKUS_HTTP_PORT=" + port,
                 "-e", "QUARKUS_PROFILE=prod,postgresql",
                 "-e", "BERTH_DB_URL=jdbc:postgresql://127.0.0.1:5432/" + DB, "-e", "BERTH_DB_USER=berth", "-e", "BERTH_DB_PASSWORD=berth",
-                "-e", "BERTH_OIDC_URL=" + PackagedApp.oidcUrl(), "-e", "BERTH_PROBE_INTERVAL=off", "-e", "BERTH_STATS_INTERVAL=off",
+                "-e", "BERTH_OIDC_URL=" + PackagedApp.oidcUrl(), "-e", "BERTH_DEVELOPMENT_MODE=true", "-e", "BERTH_PROBE_INTERVAL=off", "-e", "BERTH_STATS_INTERVAL=off",
                 IMAGE), "docker run");
         await("the container's portal ready on 127.0.0.1:" + port, START, () -> {
             if (!"true".equals(docker(Duration.ofSeconds(30), "inspect", "--format", "{{.State.Running}}", container).out().strip())) {

@@ -190,6 +190,16 @@ public final class PackagedApp {
             });
         }
 
+        /** The exit code once the process has ended by itself, or null if it still runs after {@code limit}. */
+        public Integer exitCode(Duration limit) {
+            try {
+                return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+
         public String metrics() {
             return get(url("/q/metrics"), null).body();
         }

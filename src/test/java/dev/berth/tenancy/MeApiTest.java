@@ -32,6 +32,18 @@ class MeApiTest {
     }
 
     @Test
+    void aTokenIssuedToAnotherClientGets401OnTheApiAndThePages() {
+        // A genuine, correctly signed token of the same realm and user, but obtained by admin-cli for its own use.
+        String foreign = given().formParam("grant_type", "password").formParam("client_id", "admin-cli")
+                .formParam("username", DemoUser.ALICE.username()).formParam("password", DemoUser.ALICE.password())
+                .when().post(dev.berth.support.Keycloak.realmUrl() + "/protocol/openid-connect/token")
+                .then().statusCode(200).extract().path("access_token");
+        given().auth().oauth2(foreign).when().get("/api/v1/me").then().statusCode(401);
+        given().auth().oauth2(foreign).redirects().follow(false).when().get("/machines").then().statusCode(401);
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/api/v1/me").then().statusCode(200);
+    }
+
+    @Test
     void aliceIsInAcme() {
         given().auth().oauth2(DemoUser.ALICE.token())
                 .when().get("/api/v1/me")
