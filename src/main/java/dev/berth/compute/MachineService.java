@@ -105,6 +105,7 @@ public class MachineService implements UsageSource, HostResidents {
             throw InvalidInputException.of("domains", "name at least one domain by host id and UUID");
         }
         long tenantId = tenants.idOf(tenantSlug);
+        tenants.requireActive(tenantSlug); // a suspended tenant gets no new machines
         Map<Long, HostAnswer> answers = ask(refs.stream().map(r -> {
             if (r.hostId() == null || r.uuid() == null || r.uuid().isBlank()) {
                 throw InvalidInputException.of("domains", "every domain needs a hostId and a uuid");
@@ -124,7 +125,6 @@ public class MachineService implements UsageSource, HostResidents {
             }
             adding.add(d);
         }
-        tenants.requireActive(tenantSlug); // a suspended tenant gets no new machines
         // Usage, quota check and insert under the tenant's lock: parallel assignments never pass the quota together.
         return locks.exclusive(tenantId, () -> assign(actor, tenantSlug, tenantId, refs, adding));
     }

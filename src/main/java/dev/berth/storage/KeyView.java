@@ -6,7 +6,8 @@ import java.time.Instant;
 /** A key as pages and the API show it: never its secret. */
 @TemplateData
 public record KeyView(String accessKey, String bucket, String mode, String description, String createdBy,
-                      Instant createdAt, Instant expiresAt, boolean expired) {
+                      Instant createdAt, Instant expiresAt, boolean expired,
+                      boolean suspended) {
     private static final java.time.format.DateTimeFormatter WHEN =
             java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(java.time.ZoneOffset.UTC);
 
@@ -25,6 +26,6 @@ public record KeyView(String accessKey, String bucket, String mode, String descr
 
     static KeyView of(AccessKey k, Instant now) {
         return new KeyView(k.accessKey, k.bucket, k.mode.label(), k.description, k.createdBy, k.createdAt, k.expiresAt,
-                !k.shouldBeEnabled() || (k.expiresAt != null && !k.expiresAt.isAfter(now)));
+                k.disabledAt != null || (k.expiresAt != null && !k.expiresAt.isAfter(now)), k.suspendedAt != null);
     }
 }

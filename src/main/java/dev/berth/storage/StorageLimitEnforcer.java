@@ -179,8 +179,13 @@ public class StorageLimitEnforcer {
                 }
                 continue;
             }
-            Instant mark = cutOff ? now : null;
-            QuarkusTransaction.requiringNew().run(() -> AccessKey.update("suspendedAt = ?1 where id = ?2", mark, k.id));
+            // Conditional, so that two passes at once (the scheduled one and the one the suspension fired) record it once.
+            int changed = QuarkusTransaction.requiringNew().call(() -> cutOff
+                    ? AccessKey.update("suspendedAt = ?1 where id = ?2 and suspendedAt is null", now, k.id)
+                    : AccessKey.update("suspendedAt = null where id = ?1 and suspendedAt is not null", k.id));
+            if (changed == 0) {
+                continue;
+            }
             audit.record(Actor.system("tenant-suspension").username(), slug, cutOff ? "key.suspend" : "key.unsuspend",
                     k.accessKey + " (" + k.bucket + ")", Outcome.OK, cutOff ? "tenant suspended without data access" : "tenant resumed", null);
         }

@@ -17,9 +17,10 @@ public class MeResource {
     @Inject
     CurrentUser user;
 
-    public record TenantRef(String slug, String name) {
+    /** suspended: the tenant is read-only until an administrator resumes it. */
+    public record TenantRef(String slug, String name, boolean suspended) {
         static TenantRef of(TenantView t) {
-            return new TenantRef(t.slug(), t.name());
+            return new TenantRef(t.slug(), t.name(), t.suspended());
         }
     }
 

@@ -128,6 +128,57 @@ class LeaseTwoProcessesIT {
         }
     }
 
+    /**
+     * With room for 2 buckets and 2 keys, 20 creations of each at the same moment, 10 through each replica: exactly 2
+     * succeed (the others get 409), and the instance and the database hold exactly 2.
+     */
+    static void quotasHoldAcrossReplicas(PackagedApp.Process a, PackagedApp.Process b, String carol, String alice) throws Exception {
+        var quota = (com.fasterxml.jackson.databind.node.ObjectNode) PackagedApp.json(
+                PackagedApp.get(a.url("/api/v1/admin/tenants/acme/quota"), carol).body());
+        quota.put("buckets", 2).put("accessKeys", 2); // container limits unchanged: the instance keeps running
+        var set = PackagedApp.send(PackagedApp.request(a.url("/api/v1/admin/tenants/acme/quota"), carol)
+                .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(quota.toString())).build());
+        assertEquals(200, set.statusCode(), set.body());
+
+        List<Integer> buckets = race(20, i -> PackagedApp.post((i % 2 == 0 ? a : b).url("/api/v1/buckets"), alice, Map.of("name", "race-" + i)));
+        assertEquals(2, buckets.stream().filter(s -> s == 201).count(), "bucket creations that succeeded: " + buckets);
+        assertTrue(buckets.stream().allMatch(s -> s == 201 || s == 409), "every other one refused with 409: " + buckets);
+        var list = PackagedApp.json(PackagedApp.get(b.url("/api/v1/buckets"), alice).body());
+        assertEquals(2, list.path("items").size(), list.toString());
+
+        String bucket = list.path("items").get(0).path("name").asText();
+        List<Integer> keys = race(20, i -> PackagedApp.post((i % 2 == 0 ? a : b).url("/api/v1/buckets/" + bucket + "/keys"), alice,
+                Map.of("mode", "read-only")));
+        assertEquals(2, keys.stream().filter(s -> s == 201).count(), "key creations that succeeded: " + keys);
+        assertTrue(keys.stream().allMatch(s -> s == 201 || s == 409), "every other one refused with 409: " + keys);
+        var after = PackagedApp.json(PackagedApp.get(a.url("/api/v1/buckets/" + bucket + "/keys"), alice).body());
+        assertEquals(2, after.size(), after.toString());
+    }
+
+    /** n requests released at the same moment; their status codes. */
+    static List<Integer> race(int n, java.util.function.IntFunction<java.net.http.HttpResponse<String>> request) throws Exception {
+        var gate = new CountDownLatch(1);
+        var pool = Executors.newFixedThreadPool(n);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                futures.add(pool.submit(() -> {
+                    gate.await();
+                    return request.apply(k).statusCode();
+                }));
+            }
+            gate.countDown();
+            var codes = new java.util.ArrayList<Integer>();
+            for (var f : futures) {
+                codes.add(f.get());
+            }
+            return codes;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Containers and volumes of this test's own storage scope: never another run's, never production's. */
     static final String SCOPE = "berth-it-replicas";
 
@@ -180,6 +231,8 @@ class LeaseTwoProcessesIT {
             var admin = PackagedApp.json(PackagedApp.get(b.url("/api/v1/admin/storage"), carol).body());
             assertEquals(1, admin.path("total").asInt(), admin.toString());
             assertEquals(0, admin.path("orphans").size(), admin.toString());
+
+            quotasHoldAcrossReplicas(a, b, carol, alice);
 
             long id = admin.path("items").get(0).path("id").asLong();
             var deleted = PackagedApp.send(PackagedApp.request(a.url("/api/v1/admin/storage/" + id + "?data=delete&confirm=acme"), carol)
