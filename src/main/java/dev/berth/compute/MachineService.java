@@ -101,7 +101,7 @@ public class MachineService implements UsageSource, HostResidents {
 
     /** Assigns domains to a tenant, all or none, within its quota. */
     public List<Long> assign(Actor actor, String tenantSlug, List<DomainRef> refs) {
-        if (refs == null || refs.isEmpty() || refs.contains(null)) {
+        if (refs == null || refs.isEmpty() || refs.stream().anyMatch(java.util.Objects::isNull)) {
             throw InvalidInputException.of("domains", "name at least one domain by host id and UUID");
         }
         long tenantId = tenants.idOf(tenantSlug);
@@ -168,7 +168,7 @@ public class MachineService implements UsageSource, HostResidents {
         if (assignmentIds == null || assignmentIds.isEmpty()) {
             throw InvalidInputException.of("ids", "name at least one assignment");
         }
-        if (assignmentIds.contains(null)) {
+        if (assignmentIds.stream().anyMatch(java.util.Objects::isNull)) {
             throw InvalidInputException.of("ids", "every id must be a number");
         }
         for (Long id : assignmentIds) {
