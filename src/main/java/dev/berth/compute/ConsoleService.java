@@ -8,7 +8,9 @@ import dev.berth.hosts.Endpoint;
 import dev.berth.hosts.HostService;
 import dev.berth.tenancy.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +19,13 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * Machine consoles: tickets and what a proxied console session needs.
@@ -28,9 +34,13 @@ import java.util.Optional;
  * user who asked, the machine's tenant and the machine, and must be redeemed within {@code berth.console.ticket-ttl}.
  * Redeeming is a conditional UPDATE ({@code used_at is null and expires_at > now}) whose row count says whether this
  * request won: single use holds across replicas sharing the database. Every refusal is audited with its reason.
+ *
+ * <p>A redeemed ticket names where the proxy connects: the machine's own host and a console port only
+ * ({@link ConsoleRules#target}); the proxy then relays nothing until the server there greets as a VNC server.
  */
 @ApplicationScoped
 public class ConsoleService {
+    private static final Logger LOG = Logger.getLogger(ConsoleService.class);
     /** Where the console WebSocket lives; the machine's id follows. */
     public static final String WEBSOCKET_PATH = "/console/ws/";
     private static final int TICKET_BYTES = 32;
@@ -52,6 +62,36 @@ public class ConsoleService {
     ConsoleConfig config;
 
     private final SecureRandom random = new SecureRandom();
+    private ConsoleRules.PortPolicy ports;
+
+    /**
+     * Reads the console ports once, so a wrong {@code berth.console.excluded-ports} stops the start with its reason.
+     * Besides the configured exclusions: the portal's own HTTP ports (a domain on the portal's host must not point
+     * the console at the portal) and the storage port range (tenants' MinIO instances, on the same machine in
+     * single-machine mode).
+     */
+    @PostConstruct
+    void init() {
+        var all = ConfigProvider.getConfig();
+        List<ConsoleRules.PortRange> always = new ArrayList<>();
+        List<String> own = LaunchMode.current() == LaunchMode.TEST
+                ? List.of("quarkus.http.test-port", "quarkus.http.test-ssl-port", "quarkus.http.port", "quarkus.http.ssl-port")
+                : List.of("quarkus.http.port", "quarkus.http.ssl-port");
+        for (String property : own) {
+            all.getOptionalValue(property, Integer.class).filter(p -> p > 0 && p <= 65535)
+                    .ifPresent(p -> always.add(new ConsoleRules.PortRange(p, p)));
+        }
+        var storageMin = all.getOptionalValue("berth.storage.port-min", Integer.class);
+        var storageMax = all.getOptionalValue("berth.storage.port-max", Integer.class);
+        if (storageMin.isPresent() && storageMax.isPresent() && storageMin.get() >= 1 && storageMin.get() <= storageMax.get()
+                && storageMax.get() <= 65535) {
+            always.add(new ConsoleRules.PortRange(storageMin.get(), storageMax.get()));
+        }
+        ports = new ConsoleRules.PortPolicy(config.portMin(), config.portMax(), ConsoleRules.ports(config.excludedPorts()))
+                .excluding(always);
+        LOG.debugf("console ports %s", ports);
+    }
+
 
     /** @param websocketPath where to open the WebSocket, with the ticket as query parameter {@code ticket} */
     public record Issued(String ticket, String websocketPath, Instant expiresAt) {
@@ -198,17 +238,30 @@ public class ConsoleService {
         Endpoint endpoint = hosts.endpoint(a.hostId);
         try {
             return new Session(user, stored.tenant, a.id, a.name, endpoint, a.domainUuid,
-                    ConsoleRules.target(endpoint.uri(), look.graphics()), requestId);
+                    ConsoleRules.target(endpoint.uri(), look.graphics(), ports), requestId);
         } catch (ConsoleRules.UnreachableException e) {
+            if (e.forbidden) { // the domain's XML names a target Berth does not connect to
+                audit.record(user, stored.tenant, "console.open", a.name, Outcome.DENIED, "VNC: " + e.getMessage(), requestId);
+                int port = look.graphics().port();
+                throw new Refused(CLOSE_REFUSED, closeReason(ports.allows(port)
+                        ? "Berth does not open this console: its VNC server does not listen on its host's loopback."
+                        : "Berth does not open this console: its VNC port " + port + " is not a console port."));
+            }
             audit.record(user, stored.tenant, "console.open", a.name, Outcome.FAILED, e.getMessage(), requestId);
             throw new Refused(CLOSE_UNREACHABLE, closeReason("Berth cannot reach the console: " + e.getMessage()));
         }
     }
 
-    /** The proxy reached the VNC server: the console is open. */
+    /** The VNC server accepted and greeted with an RFB banner: the console is open. */
     public void opened(Session s) {
         audit.record(s.username(), s.tenant(), "console.open", s.machineName(), Outcome.OK,
                 "VNC at " + s.target().host() + ":" + s.target().port(), s.requestId());
+    }
+
+    /** What answered at the VNC address did not greet as a VNC server: nothing was relayed either way. */
+    public void notVnc(Session s, String why) {
+        audit.record(s.username(), s.tenant(), "console.open", s.machineName(), Outcome.DENIED,
+                "VNC at " + s.target().host() + ":" + s.target().port() + " " + why + "; nothing was relayed", s.requestId());
     }
 
     /** The proxy could not reach the VNC server. */
