@@ -31,6 +31,14 @@ public interface ConsoleConfig {
     @WithDefault("6443,8080,8180,8443,9000,10250")
     String excludedPorts();
 
+    /** Refused console tickets written to the audit log per source address (IPv6: per /64) and minute; all are counted in a metric. */
+    @WithDefault("10")
+    int auditRefusalsPerAddress();
+
+    /** Refused console tickets written to the audit log per minute in all, on each replica. */
+    @WithDefault("100")
+    int auditRefusalsTotal();
+
     /** How often used and expired tickets are deleted ("off" disables); each is kept an hour after it expired, so a reuse is named as such. */
     @WithDefault("10m")
     String purgeInterval();

@@ -92,10 +92,11 @@ public class ConsoleProxy {
         String ticket = ctx.request().getParam("ticket");
         String presenter = presenter(ctx);
         String requestId = RequestIds.of(ctx);
+        String source = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
         ctx.request().toWebSocket().onFailure(e -> LOG.debugf("console upgrade failed: %s", e.getMessage()))
                 .onSuccess(ws -> {
                     ws.pause(); // nothing reaches the machine before the ticket is redeemed and the server greeted as VNC
-                    vertx.executeBlocking(() -> consoles.redeem(ticket, id, presenter, requestId), false)
+                    vertx.executeBlocking(() -> consoles.redeem(ticket, id, presenter, requestId, source), false)
                             .onSuccess(session -> connect(ws, session))
                             .onFailure(e -> {
                                 if (e instanceof ConsoleService.Refused r) {

@@ -3,6 +3,7 @@ package dev.berth.compute;
 import dev.berth.audit.Actor;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.Outcome;
+import dev.berth.common.BerthMeters;
 import dev.berth.common.ConflictException;
 import dev.berth.hosts.Endpoint;
 import dev.berth.hosts.HostService;
@@ -17,12 +18,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
@@ -33,7 +36,9 @@ import org.jboss.logging.Logger;
  * <p>A ticket is 256 random bits (base64url), handed out once and stored only as its SHA-256. It is bound to the
  * user who asked, the machine's tenant and the machine, and must be redeemed within {@code berth.console.ticket-ttl}.
  * Redeeming is a conditional UPDATE ({@code used_at is null and expires_at > now}) whose row count says whether this
- * request won: single use holds across replicas sharing the database. Every refusal is audited with its reason.
+ * request won: single use holds across replicas sharing the database. Every refusal is counted in
+ * {@code berth_console_tickets_refused_total} and audited with its reason, up to a bound per source address and minute
+ * ({@link RefusalAuditBudget}): anyone may present junk, and junk must not grow the audit table without bound.
  *
  * <p>A redeemed ticket names where the proxy connects: the machine's own host and a console port only
  * ({@link ConsoleRules#target}); the proxy then relays nothing until the server there greets as a VNC server.
@@ -63,6 +68,8 @@ public class ConsoleService {
 
     private final SecureRandom random = new SecureRandom();
     private ConsoleRules.PortPolicy ports;
+    private RefusalAuditBudget refusalAudits;
+    private volatile Clock clock = Clock.systemUTC();
 
     /**
      * Reads the console ports once, so a wrong {@code berth.console.excluded-ports} stops the start with its reason.
@@ -89,9 +96,20 @@ public class ConsoleService {
         }
         ports = new ConsoleRules.PortPolicy(config.portMin(), config.portMax(), ConsoleRules.ports(config.excludedPorts()))
                 .excluding(always);
-        LOG.debugf("console ports %s", ports);
+        refusalAudits = new RefusalAuditBudget(config.auditRefusalsPerAddress(), config.auditRefusalsTotal());
+        LOG.debugf("console ports %s; refused tickets audited up to %d per address and %d in all per minute", ports,
+                config.auditRefusalsPerAddress(), config.auditRefusalsTotal());
     }
 
+    /** Tests: a fixed clock keeps the audit bound's window from turning over under a test; null restores the real one. */
+    void useClock(Clock fixed) {
+        clock = fixed == null ? Clock.systemUTC() : fixed;
+    }
+
+    /** Tests: forgets the refusals audited in the current window. */
+    void resetRefusalAudits() {
+        refusalAudits.reset();
+    }
 
     /** @param websocketPath where to open the WebSocket, with the ticket as query parameter {@code ticket} */
     public record Issued(String ticket, String websocketPath, Instant expiresAt) {
@@ -196,11 +214,13 @@ public class ConsoleService {
     // ------------------------------------------------------------------ redeeming (blocking: call off the event loop)
 
     /**
-     * Redeems a ticket for a machine's console, or says why not (audited). Blocks: database and libvirt.
+     * Redeems a ticket for a machine's console, or says why not (audited; refused tickets up to the bound per source).
+     * Blocks: database and libvirt.
      *
      * @param presenter the user signed in on the WebSocket request, or null when only the ticket authenticates it
+     * @param source    the client's address, which the audit bound for refused tickets counts by
      */
-    public Session redeem(String presented, long machineId, String presenter, String requestId) throws Refused {
+    public Session redeem(String presented, long machineId, String presenter, String requestId, String source) throws Refused {
         Instant now = Instant.now();
         ConsoleTicket stored = presented == null || presented.isBlank() ? null
                 : QuarkusTransaction.requiringNew().call(() -> ConsoleTicket.<ConsoleTicket>find("ticketHash", hash(presented.trim())).firstResult());
@@ -216,10 +236,21 @@ public class ConsoleService {
                 burn(stored.id, now); // a ticket that turned up in the wrong hands is void for its owner too
             }
             String actor = presenter != null ? presenter : "anonymous";
-            String reason = r.message + (stored == null ? "" : " Ticket of " + stored.username + " for machine "
-                    + stored.machineId + " (" + stored.machineName + ").");
-            audit.record(actor, stored == null ? null : stored.tenant, "console.open", "machine " + machineId,
-                    Outcome.DENIED, reason, requestId);
+            RefusalAuditBudget.Decision budget = refusalAudits.take(source, clock.instant());
+            BerthMeters.consoleTicketRefused(r.name().toLowerCase(Locale.ROOT), budget.audit());
+            if (budget.audit()) {
+                String reason = r.message + (stored == null ? "" : " Ticket of " + stored.username + " for machine "
+                        + stored.machineId + " (" + stored.machineName + ").");
+                audit.record(actor, stored == null ? null : stored.tenant, "console.open", "machine " + machineId,
+                        Outcome.DENIED, reason, requestId);
+            } else if ("address".equals(budget.overBound())) {
+                LOG.warnf("refused console tickets from %s are over the audit bound of %d per address and minute: the rest"
+                        + " of this minute's are counted in berth_console_tickets_refused_total only",
+                        RefusalAuditBudget.key(source), config.auditRefusalsPerAddress());
+            } else if ("total".equals(budget.overBound())) {
+                LOG.warnf("refused console tickets are over the audit bound of %d per minute in all: the rest of this"
+                        + " minute's are counted in berth_console_tickets_refused_total only", config.auditRefusalsTotal());
+            }
             throw new Refused(CLOSE_REFUSED, r.message);
         }
         String user = stored.username;

@@ -3,6 +3,7 @@ package dev.berth.compute;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The deciding code of consoles: ticket refusals, when a machine has a console, where Berth may connect for its VNC
- * server and what must answer there.
+ * server and what must answer there, and how many refused tickets are audited.
  */
 class ConsoleRulesTest {
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
@@ -167,6 +168,59 @@ class ConsoleRulesTest {
         assertFalse(ConsoleRules.rfbBanner(null));
         assertEquals("HTTP/1.1 200", ConsoleRules.printable("HTTP/1.1 200 OK".getBytes(StandardCharsets.US_ASCII), 15));
         assertEquals("a\\x00\\x22\\x5c", ConsoleRules.printable(new byte[] {'a', 0, '"', '\\'}, 4));
+    }
+
+    // --- the audit bound for refused tickets --------------------------------------------------------------------
+
+    @Test
+    void refusalsAreAuditedUpToTheBoundPerSourceAndMinute() {
+        var budget = new RefusalAuditBudget(10, 100);
+        Instant minute = Instant.parse("2026-11-22T10:00:00Z");
+        int audited = 0;
+        int reported = 0;
+        for (int i = 0; i < 200; i++) {
+            var d = budget.take("203.0.113.9", minute.plusMillis(i * 250L)); // 50 s: one window
+            audited += d.audit() ? 1 : 0;
+            reported += "address".equals(d.overBound()) ? 1 : 0;
+        }
+        assertEquals(10, audited);
+        assertEquals(1, reported, "going over the bound is logged once per source and window");
+        assertTrue(budget.take("203.0.113.10", minute.plusSeconds(59)).audit(), "another source has its own bound");
+        assertTrue(budget.take("203.0.113.9", minute.plusSeconds(60)).audit(), "the next minute starts afresh");
+    }
+
+    @Test
+    void theTotalBoundHoldsForManySourcesAndBoundsMemory() {
+        var budget = new RefusalAuditBudget(10, 100);
+        Instant minute = Instant.parse("2026-11-22T10:00:00Z");
+        int audited = 0;
+        int reported = 0;
+        for (int i = 0; i < 10_000; i++) {
+            var d = budget.take("198.51." + (i / 250) + "." + (i % 250), minute);
+            audited += d.audit() ? 1 : 0;
+            reported += "total".equals(d.overBound()) ? 1 : 0;
+        }
+        assertEquals(100, audited);
+        assertEquals(1, reported, "going over the total is logged once per window");
+        assertEquals(100, budget.tracked(), "sources beyond the total are not remembered");
+        budget.take("198.51.0.1", minute.plusSeconds(120));
+        assertEquals(1, budget.tracked(), "an old window is dropped whole");
+        var none = new RefusalAuditBudget(0, 100);
+        for (int i = 0; i < 50; i++) {
+            assertFalse(none.take("198.51.100." + i, minute).audit());
+        }
+        assertEquals(0, none.tracked());
+    }
+
+    @Test
+    void anIpv6ClientCountsByItsSlash64() {
+        assertEquals(RefusalAuditBudget.key("2001:db8:1:2::1"), RefusalAuditBudget.key("2001:db8:1:2:ffff:1:2:3"));
+        assertEquals("2001:db8:1:2::/64", RefusalAuditBudget.key("[2001:db8:1:2::1]"));
+        assertNotEquals(RefusalAuditBudget.key("2001:db8:1:2::1"), RefusalAuditBudget.key("2001:db8:1:3::1"));
+        assertEquals("127.0.0.1", RefusalAuditBudget.key("127.0.0.1"));
+        assertEquals("127.0.0.1", RefusalAuditBudget.key("::ffff:127.0.0.1"));
+        assertEquals("unknown", RefusalAuditBudget.key(null));
+        assertEquals("zz:not-an-address", RefusalAuditBudget.key("zz:not-an-address"), "never a DNS lookup, kept as text");
     }
 
     // --- shared mode -------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,14 +25,18 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,7 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Where a console may connect. Test-driver domains (a host XML written at run time)
+ * Where a console may connect, and what anonymous junk costs. Test-driver domains (a host XML written at run time)
  * whose {@code <graphics>} name TCP servers of this test on 127.0.0.1: an HTTP server, one that says nothing, a
  * fake VNC server, a port below the console range and Keycloak's 8180. Only the fake VNC server is relayed.
  * Shares the application of {@link ConsoleTest} (same profile).
@@ -213,6 +218,55 @@ class ConsoleTargetTest {
         ConsoleTest.awaitAudit("console.close", "OK", "target-vnc", "closed by the viewer");
     }
 
+    // --------------------------------------------------------------------------------------------- junk tickets
+
+    @jakarta.inject.Inject
+    ConsoleService consoles;
+    @jakarta.inject.Inject
+    ConsoleConfig config;
+
+    @Test
+    @Timeout(300)
+    void junkTicketsAreAllCountedButOnlyABoundedNumberIsAudited() throws Exception {
+        // One window for the whole test, started empty: a minute turning over mid-test would allow a second bound.
+        consoles.useClock(java.time.Clock.fixed(java.time.Instant.parse("2030-01-01T00:00:30Z"), java.time.ZoneOffset.UTC));
+        consoles.resetRefusalAudits();
+        try {
+            sendJunk();
+        } finally {
+            consoles.useClock(null);
+            consoles.resetRefusalAudits(); // ConsoleTest's refusals from this address are audited again
+        }
+    }
+
+    void sendJunk() throws Exception {
+        long junkMachine = 1_000_000_000L + (System.nanoTime() & 0xffffff); // a machine nobody has: only junk names it
+        String target = "machine " + junkMachine;
+        double countedBefore = refusedMetric("");
+        double unauditedBefore = refusedMetric("audited=\"false\"");
+        int connections = 200;
+        var client = HttpClient.newHttpClient();
+        var closes = new ArrayList<CompletableFuture<Integer>>();
+        for (int i = 0; i < connections; i++) {
+            // half without a ticket, half with one nobody issued
+            String query = i % 2 == 0 ? "" : "?ticket=" + UUID.randomUUID().toString().replace("-", "");
+            closes.add(junk(client, URI.create("ws://" + portal.getHost() + ":" + port + ConsoleService.WEBSOCKET_PATH
+                    + junkMachine + query)));
+            if (closes.size() % 20 == 0) { // 20 at a time
+                for (var c : closes.subList(closes.size() - 20, closes.size())) {
+                    assertEquals(ConsoleService.CLOSE_REFUSED, c.get(60, TimeUnit.SECONDS));
+                }
+            }
+        }
+        // Each refusal is audited (or not) before its close frame is sent: the count is final now.
+        long audited = QuarkusTransaction.requiringNew().call(() -> AuditEvent.count(
+                "action = ?1 and target = ?2 and outcome = ?3", "console.open", target, Outcome.DENIED));
+        assertEquals(config.auditRefusalsPerAddress(), audited, "audit rows for " + connections + " junk tickets from one address");
+        assertEquals(10, config.auditRefusalsPerAddress(), "the documented default");
+        assertEquals(connections, refusedMetric("") - countedBefore, 0.0, "every refusal counted");
+        assertEquals(connections - audited, refusedMetric("audited=\"false\"") - unauditedBefore, 0.0, "the rest counted as not audited");
+    }
+
     // --------------------------------------------------------------------------------------------- helpers
 
     Rfb open(String role) {
@@ -225,6 +279,42 @@ class ConsoleTargetTest {
         long opened = QuarkusTransaction.requiringNew().call(() -> AuditEvent.count(
                 "action = ?1 and target = ?2 and outcome = ?3", "console.open", machineName, Outcome.OK));
         assertEquals(0, opened, machineName + " was never reported open");
+    }
+
+    /** Sum of berth_console_tickets_refused_total over the series whose tags contain {@code tag}, as Prometheus scrapes it. */
+    static double refusedMetric(String tag) {
+        String text = RestAssured.given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        return text.lines().filter(l -> l.startsWith("berth_console_tickets_refused_total{") && l.contains(tag))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** Opens a console WebSocket with a junk ticket; completes with the close code. */
+    static CompletableFuture<Integer> junk(HttpClient client, URI uri) {
+        var closed = new CompletableFuture<Integer>();
+        var received = new AtomicLong();
+        client.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                received.addAndGet(data.remaining());
+                ws.request(1);
+                return null;
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+                closed.complete(received.get() == 0 ? code : -1);
+                return null;
+            }
+
+            @Override
+            public void onError(WebSocket ws, Throwable error) {
+                closed.completeExceptionally(error);
+            }
+        }).exceptionally(e -> {
+            closed.completeExceptionally(e);
+            return null;
+        });
+        return closed;
     }
 
     /** A TCP server on 127.0.0.1 for the domains to point at; counts what the client sends until it hangs up. */
