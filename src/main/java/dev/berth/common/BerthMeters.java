@@ -21,6 +21,9 @@ import java.time.Duration;
  *     {@code outcome} (ok|error). Call {@link #reconciled}.</li>
  * <li>{@link #PROVISIONING} [{@code berth_provisioning_seconds}] provisioning of a storage instance, start to running
  *     or failure; tags {@code outcome} (ok|error). Call {@link #provisioned}.</li>
+ * <li>{@link #CONSOLE_TICKETS_REFUSED} [{@code berth_console_tickets_refused_total}] every refused console ticket, audited
+ *     or not; tags {@code reason} (missing|unknown|other_user|other_machine|used|expired), {@code audited} (true|false,
+ *     false beyond the audit bound). Call {@link #consoleTicketRefused}.</li>
  * <li>{@link #LEASE_HELD} [{@code berth_lease_held}] 1 while this replica holds a lease; tag {@code lease}. See {@link Leases}.</li>
  * </ul>
  */
@@ -33,6 +36,7 @@ public final class BerthMeters {
     public static final String RECONCILE = "berth.reconcile.loops";
     public static final String PROVISIONING = "berth.provisioning";
     public static final String LEASE_HELD = "berth.lease.held";
+    public static final String CONSOLE_TICKETS_REFUSED = "berth.console.tickets.refused";
 
     /** Latency buckets from a fast local call to the longest timeouts Berth allows. */
     static final Duration[] BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100), Duration.ofMillis(250),
@@ -65,5 +69,11 @@ public final class BerthMeters {
     public static void denied(String action) {
         Counter.builder(DENIED).description("Refused attempts (audited as DENIED)").tags("action", action == null ? "unknown" : action)
                 .register(registry()).increment();
+    }
+
+    /** A console ticket was refused ({@code reason}: a fixed word), and written to the audit log or not. */
+    public static void consoleTicketRefused(String reason, boolean audited) {
+        Counter.builder(CONSOLE_TICKETS_REFUSED).description("Refused console tickets (audited up to a bound)")
+                .tags("reason", reason, "audited", String.valueOf(audited)).register(registry()).increment();
     }
 }

@@ -27,6 +27,10 @@ import org.jboss.logging.Logger;
  * with back-pressure, until either side closes. The ticket authenticates the request (scripts have no session);
  * when a session or bearer token comes along too, its user must be the ticket's.
  *
+ * <p>The proxy connects only where {@link ConsoleRules#target} allows (the machine's own host, a console port), and
+ * relays nothing in either direction until the server there has sent an RFB banner ({@link ConsoleRules#rfbBanner}):
+ * a domain whose XML names another service's port must not become a tunnel from a browser to that service.
+ *
  * <p>Refusals are WebSocket closes with a 44xx code and a reason the page shows ({@link ConsoleService}): a browser
  * cannot read the status of a refused upgrade. When the VNC server hangs up, the machine's state says whether it
  * shut down (close 1000, "The machine shut down.") or its VNC server went away.
@@ -88,10 +92,11 @@ public class ConsoleProxy {
         String ticket = ctx.request().getParam("ticket");
         String presenter = presenter(ctx);
         String requestId = RequestIds.of(ctx);
+        String source = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
         ctx.request().toWebSocket().onFailure(e -> LOG.debugf("console upgrade failed: %s", e.getMessage()))
                 .onSuccess(ws -> {
-                    ws.pause(); // nothing reaches the machine before the ticket is redeemed
-                    vertx.executeBlocking(() -> consoles.redeem(ticket, id, presenter, requestId), false)
+                    ws.pause(); // nothing reaches the machine before the ticket is redeemed and the server greeted as VNC
+                    vertx.executeBlocking(() -> consoles.redeem(ticket, id, presenter, requestId, source), false)
                             .onSuccess(session -> connect(ws, session))
                             .onFailure(e -> {
                                 if (e instanceof ConsoleService.Refused r) {
@@ -128,15 +133,64 @@ public class ConsoleProxy {
                 result.result().close();
                 return;
             }
-            blocking(() -> consoles.opened(session));
-            pipe(ws, result.result(), session);
+            awaitBanner(ws, result.result(), session);
         });
     }
 
-    private void pipe(ServerWebSocket ws, NetSocket vnc, ConsoleService.Session session) {
+    /**
+     * Reads the server's first 12 bytes while the WebSocket stays paused: only an RFB banner opens the pipe (and is
+     * the first thing the viewer gets). Anything else, a hang-up, or silence for the connect timeout closes both
+     * sides without relaying a byte. A VNC server speaks first, so a real viewer loses nothing by waiting.
+     */
+    private void awaitBanner(ServerWebSocket ws, NetSocket vnc, ConsoleService.Session session) {
+        Buffer first = Buffer.buffer(ConsoleRules.RFB_BANNER_BYTES);
+        AtomicBoolean decided = new AtomicBoolean();
+        long timeout = Math.max(1, config.connectTimeout().toMillis());
+        long timer = vertx.setTimer(timeout, t -> {
+            if (decided.compareAndSet(false, true)) {
+                refuse(ws, vnc, session, "sent no RFB greeting within " + config.connectTimeout().toMillis() + " ms");
+            }
+        });
+        vnc.handler(data -> {
+            if (decided.get()) {
+                return;
+            }
+            first.appendBuffer(data);
+            if (first.length() < ConsoleRules.RFB_BANNER_BYTES || !decided.compareAndSet(false, true)) {
+                return;
+            }
+            vertx.cancelTimer(timer);
+            byte[] banner = first.getBytes(0, ConsoleRules.RFB_BANNER_BYTES);
+            if (!ConsoleRules.rfbBanner(banner)) {
+                refuse(ws, vnc, session, "sent no RFB greeting (its first bytes: \"" + ConsoleRules.printable(banner, banner.length) + "\")");
+                return;
+            }
+            blocking(() -> consoles.opened(session));
+            pipe(ws, vnc, session, first);
+        });
+        vnc.closeHandler(v -> {
+            if (decided.compareAndSet(false, true)) {
+                vertx.cancelTimer(timer);
+                refuse(ws, vnc, session, "closed the connection with no RFB greeting (" + first.length() + " bytes)");
+            }
+        });
+        vnc.exceptionHandler(e -> LOG.debugf("console VNC connection of %s: %s", session.machineName(), e.getMessage()));
+    }
+
+    private void refuse(ServerWebSocket ws, NetSocket vnc, ConsoleService.Session session, String why) {
+        vnc.close();
+        blocking(() -> consoles.notVnc(session, why));
+        if (!ws.isClosed()) {
+            ws.close((short) ConsoleService.CLOSE_UNREACHABLE, "The machine's display port is not a VNC server; Berth closed it.");
+        }
+    }
+
+    /** @param greeting the banner and whatever came with it: the viewer's first bytes */
+    private void pipe(ServerWebSocket ws, NetSocket vnc, ConsoleService.Session session, Buffer greeting) {
         Instant start = Instant.now();
         AtomicLong toMachine = new AtomicLong();
-        AtomicLong fromMachine = new AtomicLong();
+        AtomicLong fromMachine = new AtomicLong(greeting.length());
+        ws.writeBinaryMessage(greeting);
         AtomicBoolean finished = new AtomicBoolean();
         RfbSharedFlag shared = new RfbSharedFlag();
 

@@ -2,13 +2,19 @@ package dev.berth.compute;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * What decides about consoles, without libvirt or the network: whether a machine has a console to open, whether
- * a presented ticket opens it, and where its VNC server is reachable from Berth.
+ * a presented ticket opens it, where Berth may connect for its VNC server, and whether what answers there is one.
  */
 public final class ConsoleRules {
     private ConsoleRules() {
@@ -123,33 +129,166 @@ public final class ConsoleRules {
     public record Target(String host, int port) {
     }
 
-    /** A console that cannot be reached from Berth, with the reason. */
+    /** A console Berth does not connect, with the reason (for the audit log; not a close frame). */
     public static final class UnreachableException extends Exception {
+        /** True when Berth's rules refuse the target (audited DENIED); false when it cannot be reached (FAILED). */
+        public final boolean forbidden;
+
         public UnreachableException(String message) {
+            this(message, false);
+        }
+
+        UnreachableException(String message, boolean forbidden) {
             super(message);
+            this.forbidden = forbidden;
+        }
+    }
+
+    /** An inclusive range of TCP ports; a single port is a range of one. */
+    public record PortRange(int from, int to) {
+        public PortRange {
+            if (from < 1 || to > 65535 || from > to) {
+                throw new IllegalArgumentException("not a port range: " + from + "-" + to);
+            }
+        }
+
+        boolean contains(int port) {
+            return port >= from && port <= to;
+        }
+
+        @Override
+        public String toString() {
+            return from == to ? String.valueOf(from) : from + "-" + to;
         }
     }
 
     /**
-     * The VNC server's address as seen from Berth. On a local host ({@code qemu:///system}, no host in the URI)
-     * the listen address, or loopback when QEMU listens on every address (or says nothing: QEMU's default is
-     * loopback). On a remote host the listen address when it is a specific one, else the host's address as the
-     * admin registered it in the libvirt URI; a remote VNC server that listens on its own loopback is unreachable.
+     * The TCP ports a console may connect to: the range libvirt hands VNC displays out of ({@code remote_display_port_min}
+     * and {@code _max} in qemu.conf, 5900-65535 by default) without the excluded ports. A domain's XML is not trusted
+     * to name a port: a {@code <graphics port='8180'>} would otherwise tunnel the browser to whatever listens there.
      */
-    public static Target target(String libvirtUri, DomainDetail.Graphics graphics) throws UnreachableException {
+    public record PortPolicy(int min, int max, List<PortRange> excluded) {
+        public PortPolicy {
+            if (min < 1 || max > 65535 || min > max) {
+                throw new IllegalArgumentException("berth.console.port-min/port-max must be a range within 1-65535, not "
+                        + min + "-" + max);
+            }
+            excluded = List.copyOf(excluded);
+        }
+
+        public boolean allows(int port) {
+            return port >= min && port <= max && excluded.stream().noneMatch(r -> r.contains(port));
+        }
+
+        /** The same policy with more excluded ranges. */
+        public PortPolicy excluding(Collection<PortRange> more) {
+            List<PortRange> all = new ArrayList<>(excluded);
+            all.addAll(more);
+            return new PortPolicy(min, max, all);
+        }
+
+        @Override
+        public String toString() {
+            return min + "-" + max + (excluded.isEmpty() ? "" : " without " + excluded.stream().map(PortRange::toString)
+                    .distinct().collect(Collectors.joining(", ")));
+        }
+    }
+
+    /**
+     * Parses {@code berth.console.excluded-ports}: comma-separated ports and ranges ({@code 8180, 19000-19999}), or
+     * {@code none}.
+     *
+     * @throws IllegalArgumentException naming the entry that is not a port or range
+     */
+    public static List<PortRange> ports(String list) {
+        if (list == null || list.isBlank() || list.trim().equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        List<PortRange> out = new ArrayList<>();
+        for (String entry : list.split(",")) {
+            String e = entry.trim();
+            if (e.isEmpty()) {
+                continue;
+            }
+            try {
+                int dash = e.indexOf('-');
+                out.add(dash < 0 ? new PortRange(Integer.parseInt(e), Integer.parseInt(e))
+                        : new PortRange(Integer.parseInt(e.substring(0, dash).trim()), Integer.parseInt(e.substring(dash + 1).trim())));
+            } catch (IllegalArgumentException ex) { // NumberFormatException is one
+                throw new IllegalArgumentException("berth.console.excluded-ports: \"" + e
+                        + "\" is not a port or a range like 19000-19999", ex);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Where Berth connects for a machine's VNC display: only the machine's own KVM host, and only a console port.
+     * The host comes from the libvirt URI the administrator registered, never from the domain's XML (which whoever
+     * defines domains controls): on a local host ({@code qemu:///system}, {@code test:///…}, a loopback host in the
+     * URI) loopback, on a remote host the host named in the URI. A listen address in the XML only decides whether that
+     * works: a local VNC server must listen on loopback or on every address (QEMU's default is loopback); a remote
+     * one on its own loopback cannot be reached.
+     *
+     * @throws UnreachableException {@code forbidden} when the port is not a console port or a local display listens
+     *                              elsewhere than loopback; otherwise when the display has no port or cannot be reached
+     */
+    public static Target target(String libvirtUri, DomainDetail.Graphics graphics, PortPolicy ports) throws UnreachableException {
         if (graphics == null || graphics.port() <= 0 || graphics.port() > 65535) {
             throw new UnreachableException("the machine's VNC display has no TCP port");
         }
+        int port = graphics.port();
+        if (!ports.allows(port)) {
+            throw new UnreachableException("its VNC port " + port + " is not a console port (" + ports
+                    + "); Berth did not connect", true);
+        }
         String remote = remoteHost(libvirtUri);
-        String listen = graphics.listen() == null || graphics.listen().isBlank() ? null : graphics.listen().trim();
+        String listen = graphics.listen() == null || graphics.listen().isBlank() ? null : unbracket(graphics.listen().trim());
         if (remote == null) {
-            return new Target(listen == null || wildcard(listen) ? "127.0.0.1" : unbracket(listen), graphics.port());
+            if (listen == null || wildcard(listen)) {
+                return new Target("127.0.0.1", port);
+            }
+            if (loopback(listen)) {
+                return new Target(listen.equalsIgnoreCase("localhost") ? "127.0.0.1" : listen, port);
+            }
+            throw new UnreachableException("its VNC server listens on " + listen + ", but Berth reaches a local host's"
+                    + " consoles on loopback only; give the domain's <graphics> listen='127.0.0.1'", true);
         }
         if (listen != null && loopback(listen)) {
             throw new UnreachableException("its VNC server listens only on the loopback of host " + remote
                     + "; give the domain's <graphics> a listen address Berth can reach");
         }
-        return new Target(listen == null || wildcard(listen) ? remote : unbracket(listen), graphics.port());
+        return new Target(remote, port);
+    }
+
+    /** Bytes of the RFB ProtocolVersion message a VNC server sends first (RFC 6143 §7.1.1). */
+    public static final int RFB_BANNER_BYTES = 12;
+
+    /**
+     * Whether a server's first 12 bytes are an RFB greeting: {@code "RFB 003.00x\n"}. RFC 6143 defines 3.3, 3.7 and
+     * 3.8 (QEMU sends 3.8) and reads other 3.x minors as 3.3, so 003.003-003.008 pass. Anything else (an HTTP status
+     * line, an SSH banner, a database's greeting) is not a VNC server, and Berth relays nothing of it.
+     */
+    public static boolean rfbBanner(byte[] first) {
+        if (first == null || first.length < RFB_BANNER_BYTES) {
+            return false;
+        }
+        String s = new String(first, 0, RFB_BANNER_BYTES, StandardCharsets.ISO_8859_1);
+        return s.startsWith("RFB 003.00") && s.charAt(10) >= '3' && s.charAt(10) <= '8' && s.charAt(11) == '\n';
+    }
+
+    /** Up to 12 bytes a server sent, printable for the audit log: ASCII as is, the rest as \xNN. */
+    public static String printable(byte[] bytes, int length) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < Math.min(length, RFB_BANNER_BYTES); i++) {
+            int b = bytes[i] & 0xff;
+            if (b >= 0x20 && b < 0x7f && b != '\\' && b != '"') {
+                out.append((char) b);
+            } else {
+                out.append(String.format("\\x%02x", b));
+            }
+        }
+        return out.toString();
     }
 
     /** The host named in a libvirt URI, or null when the URI names none or only this machine. */
@@ -173,10 +312,13 @@ public final class ConsoleRules {
         return a.equals("0.0.0.0") || a.equals("::") || a.equals("0:0:0:0:0:0:0:0");
     }
 
+    /** Loopback by its literal only: "127.evil.example" is a host name that DNS may send anywhere. */
     private static boolean loopback(String address) {
         String a = unbracket(address).toLowerCase(Locale.ROOT);
-        return a.equals("localhost") || a.startsWith("127.") || a.equals("::1") || a.equals("0:0:0:0:0:0:0:1");
+        return a.equals("localhost") || IPV4_LOOPBACK.matcher(a).matches() || a.equals("::1") || a.equals("0:0:0:0:0:0:0:1");
     }
+
+    private static final Pattern IPV4_LOOPBACK = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
 
     private static String unbracket(String address) {
         return address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;

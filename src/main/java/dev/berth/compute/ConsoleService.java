@@ -3,23 +3,32 @@ package dev.berth.compute;
 import dev.berth.audit.Actor;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.Outcome;
+import dev.berth.common.BerthMeters;
 import dev.berth.common.ConflictException;
 import dev.berth.hosts.Endpoint;
 import dev.berth.hosts.HostService;
 import dev.berth.tenancy.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * Machine consoles: tickets and what a proxied console session needs.
@@ -27,10 +36,16 @@ import java.util.Optional;
  * <p>A ticket is 256 random bits (base64url), handed out once and stored only as its SHA-256. It is bound to the
  * user who asked, the machine's tenant and the machine, and must be redeemed within {@code berth.console.ticket-ttl}.
  * Redeeming is a conditional UPDATE ({@code used_at is null and expires_at > now}) whose row count says whether this
- * request won: single use holds across replicas sharing the database. Every refusal is audited with its reason.
+ * request won: single use holds across replicas sharing the database. Every refusal is counted in
+ * {@code berth_console_tickets_refused_total} and audited with its reason, up to a bound per source address and minute
+ * ({@link RefusalAuditBudget}): anyone may present junk, and junk must not grow the audit table without bound.
+ *
+ * <p>A redeemed ticket names where the proxy connects: the machine's own host and a console port only
+ * ({@link ConsoleRules#target}); the proxy then relays nothing until the server there greets as a VNC server.
  */
 @ApplicationScoped
 public class ConsoleService {
+    private static final Logger LOG = Logger.getLogger(ConsoleService.class);
     /** Where the console WebSocket lives; the machine's id follows. */
     public static final String WEBSOCKET_PATH = "/console/ws/";
     private static final int TICKET_BYTES = 32;
@@ -52,6 +67,49 @@ public class ConsoleService {
     ConsoleConfig config;
 
     private final SecureRandom random = new SecureRandom();
+    private ConsoleRules.PortPolicy ports;
+    private RefusalAuditBudget refusalAudits;
+    private volatile Clock clock = Clock.systemUTC();
+
+    /**
+     * Reads the console ports once, so a wrong {@code berth.console.excluded-ports} stops the start with its reason.
+     * Besides the configured exclusions: the portal's own HTTP ports (a domain on the portal's host must not point
+     * the console at the portal) and the storage port range (tenants' MinIO instances, on the same machine in
+     * single-machine mode).
+     */
+    @PostConstruct
+    void init() {
+        var all = ConfigProvider.getConfig();
+        List<ConsoleRules.PortRange> always = new ArrayList<>();
+        List<String> own = LaunchMode.current() == LaunchMode.TEST
+                ? List.of("quarkus.http.test-port", "quarkus.http.test-ssl-port", "quarkus.http.port", "quarkus.http.ssl-port")
+                : List.of("quarkus.http.port", "quarkus.http.ssl-port");
+        for (String property : own) {
+            all.getOptionalValue(property, Integer.class).filter(p -> p > 0 && p <= 65535)
+                    .ifPresent(p -> always.add(new ConsoleRules.PortRange(p, p)));
+        }
+        var storageMin = all.getOptionalValue("berth.storage.port-min", Integer.class);
+        var storageMax = all.getOptionalValue("berth.storage.port-max", Integer.class);
+        if (storageMin.isPresent() && storageMax.isPresent() && storageMin.get() >= 1 && storageMin.get() <= storageMax.get()
+                && storageMax.get() <= 65535) {
+            always.add(new ConsoleRules.PortRange(storageMin.get(), storageMax.get()));
+        }
+        ports = new ConsoleRules.PortPolicy(config.portMin(), config.portMax(), ConsoleRules.ports(config.excludedPorts()))
+                .excluding(always);
+        refusalAudits = new RefusalAuditBudget(config.auditRefusalsPerAddress(), config.auditRefusalsTotal());
+        LOG.debugf("console ports %s; refused tickets audited up to %d per address and %d in all per minute", ports,
+                config.auditRefusalsPerAddress(), config.auditRefusalsTotal());
+    }
+
+    /** Tests: a fixed clock keeps the audit bound's window from turning over under a test; null restores the real one. */
+    void useClock(Clock fixed) {
+        clock = fixed == null ? Clock.systemUTC() : fixed;
+    }
+
+    /** Tests: forgets the refusals audited in the current window. */
+    void resetRefusalAudits() {
+        refusalAudits.reset();
+    }
 
     /** @param websocketPath where to open the WebSocket, with the ticket as query parameter {@code ticket} */
     public record Issued(String ticket, String websocketPath, Instant expiresAt) {
@@ -156,11 +214,13 @@ public class ConsoleService {
     // ------------------------------------------------------------------ redeeming (blocking: call off the event loop)
 
     /**
-     * Redeems a ticket for a machine's console, or says why not (audited). Blocks: database and libvirt.
+     * Redeems a ticket for a machine's console, or says why not (audited; refused tickets up to the bound per source).
+     * Blocks: database and libvirt.
      *
      * @param presenter the user signed in on the WebSocket request, or null when only the ticket authenticates it
+     * @param source    the client's address, which the audit bound for refused tickets counts by
      */
-    public Session redeem(String presented, long machineId, String presenter, String requestId) throws Refused {
+    public Session redeem(String presented, long machineId, String presenter, String requestId, String source) throws Refused {
         Instant now = Instant.now();
         ConsoleTicket stored = presented == null || presented.isBlank() ? null
                 : QuarkusTransaction.requiringNew().call(() -> ConsoleTicket.<ConsoleTicket>find("ticketHash", hash(presented.trim())).firstResult());
@@ -176,10 +236,21 @@ public class ConsoleService {
                 burn(stored.id, now); // a ticket that turned up in the wrong hands is void for its owner too
             }
             String actor = presenter != null ? presenter : "anonymous";
-            String reason = r.message + (stored == null ? "" : " Ticket of " + stored.username + " for machine "
-                    + stored.machineId + " (" + stored.machineName + ").");
-            audit.record(actor, stored == null ? null : stored.tenant, "console.open", "machine " + machineId,
-                    Outcome.DENIED, reason, requestId);
+            RefusalAuditBudget.Decision budget = refusalAudits.take(source, clock.instant());
+            BerthMeters.consoleTicketRefused(r.name().toLowerCase(Locale.ROOT), budget.audit());
+            if (budget.audit()) {
+                String reason = r.message + (stored == null ? "" : " Ticket of " + stored.username + " for machine "
+                        + stored.machineId + " (" + stored.machineName + ").");
+                audit.record(actor, stored == null ? null : stored.tenant, "console.open", "machine " + machineId,
+                        Outcome.DENIED, reason, requestId);
+            } else if ("address".equals(budget.overBound())) {
+                LOG.warnf("refused console tickets from %s are over the audit bound of %d per address and minute: the rest"
+                        + " of this minute's are counted in berth_console_tickets_refused_total only",
+                        RefusalAuditBudget.key(source), config.auditRefusalsPerAddress());
+            } else if ("total".equals(budget.overBound())) {
+                LOG.warnf("refused console tickets are over the audit bound of %d per minute in all: the rest of this"
+                        + " minute's are counted in berth_console_tickets_refused_total only", config.auditRefusalsTotal());
+            }
             throw new Refused(CLOSE_REFUSED, r.message);
         }
         String user = stored.username;
@@ -198,17 +269,30 @@ public class ConsoleService {
         Endpoint endpoint = hosts.endpoint(a.hostId);
         try {
             return new Session(user, stored.tenant, a.id, a.name, endpoint, a.domainUuid,
-                    ConsoleRules.target(endpoint.uri(), look.graphics()), requestId);
+                    ConsoleRules.target(endpoint.uri(), look.graphics(), ports), requestId);
         } catch (ConsoleRules.UnreachableException e) {
+            if (e.forbidden) { // the domain's XML names a target Berth does not connect to
+                audit.record(user, stored.tenant, "console.open", a.name, Outcome.DENIED, "VNC: " + e.getMessage(), requestId);
+                int port = look.graphics().port();
+                throw new Refused(CLOSE_REFUSED, closeReason(ports.allows(port)
+                        ? "Berth does not open this console: its VNC server does not listen on its host's loopback."
+                        : "Berth does not open this console: its VNC port " + port + " is not a console port."));
+            }
             audit.record(user, stored.tenant, "console.open", a.name, Outcome.FAILED, e.getMessage(), requestId);
             throw new Refused(CLOSE_UNREACHABLE, closeReason("Berth cannot reach the console: " + e.getMessage()));
         }
     }
 
-    /** The proxy reached the VNC server: the console is open. */
+    /** The VNC server accepted and greeted with an RFB banner: the console is open. */
     public void opened(Session s) {
         audit.record(s.username(), s.tenant(), "console.open", s.machineName(), Outcome.OK,
                 "VNC at " + s.target().host() + ":" + s.target().port(), s.requestId());
+    }
+
+    /** What answered at the VNC address did not greet as a VNC server: nothing was relayed either way. */
+    public void notVnc(Session s, String why) {
+        audit.record(s.username(), s.tenant(), "console.open", s.machineName(), Outcome.DENIED,
+                "VNC at " + s.target().host() + ":" + s.target().port() + " " + why + "; nothing was relayed", s.requestId());
     }
 
     /** The proxy could not reach the VNC server. */

@@ -232,7 +232,7 @@ class ConsoleTest {
                 results.add(pool.submit(() -> {
                     start.await();
                     try {
-                        return "opened " + consoles.redeem(ticket, machine, null, "race").machineName();
+                        return "opened " + consoles.redeem(ticket, machine, null, "race", "race").machineName();
                     } catch (ConsoleService.Refused e) {
                         return e.code + " " + e.getMessage();
                     }
