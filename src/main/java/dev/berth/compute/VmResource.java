@@ -69,7 +69,8 @@ public class VmResource {
     @Path("{id}/actions/{action}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "start, shutdown (ACPI), reboot or poweroff", description = "409 with the reason when the machine's state does not allow it.")
-    public MachineView act(@PathParam("id") long id, @PathParam("action") String action) {
+    public MachineView act(@PathParam("id") long id, @PathParam("action")
+            @org.eclipse.microprofile.openapi.annotations.media.Schema(enumeration = {"start", "shutdown", "reboot", "poweroff"}) String action) {
         PowerAction a;
         try {
             a = PowerAction.valueOf(action.toUpperCase(Locale.ROOT));

@@ -41,7 +41,8 @@ public class AdminStorageResource {
     @Path("{id}/{action}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "suspend (stop and keep stopped) or resume")
-    public StorageView act(@PathParam("id") long id, @PathParam("action") String action) {
+    public StorageView act(@PathParam("id") long id, @PathParam("action")
+            @org.eclipse.microprofile.openapi.annotations.media.Schema(enumeration = {"suspend", "resume"}) String action) {
         return switch (action) {
             case "suspend" -> storage.suspend(user.actor(), id);
             case "resume" -> storage.resume(user.actor(), id);

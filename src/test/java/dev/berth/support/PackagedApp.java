@@ -204,6 +204,16 @@ public final class PackagedApp {
             return get(url("/q/metrics"), null).body();
         }
 
+        /** SIGKILL: the process dies at once, as in a crash or an OOM kill; nothing of it runs afterwards. */
+        public void kill() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         /** SIGTERM, so the portal shuts down as Kubernetes would stop it (leases released). */
         public void stop() {
             process.destroy();

@@ -46,8 +46,8 @@ class ApiFuzzTest {
         Path out = Path.of("target", "schemathesis", caller.name().toLowerCase() + ".txt");
         Files.createDirectories(out.getParent());
         List<String> cmd = new ArrayList<>(List.of(bin, "run", openapi.toString(),
-                "--checks", "not_a_server_error", "--max-examples", "20", "--seed", "20261130",
-                "--workers", "2", "--max-time", "150", "--request-timeout", "20", "--no-color",
+                "--checks", "not_a_server_error", "--max-examples", "15", "--seed", "20261130",
+                "--workers", "2", "--max-time", "45", "--request-timeout", "20", "--no-color",
                 "--phases", "examples,coverage,fuzzing", "--generation-database", "none",
                 "--exclude-path-regex", "^/api/v1/admin/hosts"));
         if (caller != Caller.ANONYMOUS) {
