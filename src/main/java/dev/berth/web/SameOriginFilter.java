@@ -88,15 +88,17 @@ public class SameOriginFilter {
             return;
         }
         SecurityIdentity identity = ctx.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
-        if (identity == null || identity.isAnonymous()) {
+        boolean signedIn = identity != null && !identity.isAnonymous();
+        if (!signedIn && !hasSessionCookie(ctx)) {
             ctx.next(); // nobody's session to abuse: authorization asks for sign-in (pages) or answers 401 (API)
             return;
         }
+        // (a session cookie without an identity here would mean authentication became lazy: check all the same)
         String why = refusal(request, trusted);
         if (why == null) {
             ctx.next();
         } else {
-            refuse(ctx, identity.getPrincipal().getName(), why);
+            refuse(ctx, signedIn ? identity.getPrincipal().getName() : null, why);
         }
     }
 
@@ -106,6 +108,11 @@ public class SameOriginFilter {
                 RequestIds.of(ctx));
         ErrorResponses.send(ctx, 403, "Forbidden",
                 "This request did not come from a Berth page (" + why + "). Reload the page and try again.");
+    }
+
+    /** Quarkus OIDC's session cookie: q_session, q_session_&lt;tenant&gt;, or its chunks. */
+    private static boolean hasSessionCookie(RoutingContext ctx) {
+        return ctx.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session"));
     }
 
     static boolean bearer(HttpServerRequest request) {
