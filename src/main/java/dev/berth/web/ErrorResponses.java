@@ -2,6 +2,7 @@ package dev.berth.web;
 
 import dev.berth.common.FieldError;
 import dev.berth.common.RequestIds;
+import io.vertx.core.json.Json;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -33,6 +34,16 @@ public final class ErrorResponses {
         String html = Pages.error(status, title, detail, requestId).render();
         return Response.status(status).type("text/html;charset=UTF-8").entity(html)
                 .header(RequestIds.HEADER, requestId).build();
+    }
+
+    /** The same answer written straight to Vert.x, for handlers that run before (or outside) JAX-RS. */
+    public static void send(RoutingContext ctx, int status, String title, String detail) {
+        Response r = build(ctx, status, title, detail, null);
+        Object entity = r.getEntity();
+        String body = entity instanceof String s ? s : Json.encode(entity);
+        ctx.response().setStatusCode(status)
+                .putHeader("Content-Type", r.getMediaType().toString())
+                .end(body);
     }
 
     public static String title(int status) {

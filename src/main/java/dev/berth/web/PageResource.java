@@ -50,6 +50,14 @@ public class PageResource {
         return Pages.signedOut();
     }
 
+    /** GET /logout lands here (SameOriginFilter): a link must not sign anyone out, the button on this page does. */
+    @GET
+    @Path("sign-out")
+    @Operation(hidden = true)
+    public TemplateInstance signOut() {
+        return Pages.signOut();
+    }
+
     /** Admins without a tenant get the dashboard without tenant facts; everyone else is told why there is nothing. */
     private TemplateInstance withoutTenant() {
         return user.isAdmin() ? Pages.dashboard(null, null) : Pages.noTenant();

@@ -20,6 +20,9 @@ public final class Pages {
 
     public static native TemplateInstance signedOut();
 
+    /** Where GET /logout leads: signing out is a POST (see SameOriginFilter). */
+    public static native TemplateInstance signOut();
+
     /** Stand-alone error page: it must render even where no user or request scope is available. */
     public static native TemplateInstance error(int status, String title, String detail, String requestId);
 }

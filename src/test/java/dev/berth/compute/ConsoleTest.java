@@ -293,6 +293,8 @@ class ConsoleTest {
 
             b.driver.findElement(By.id("console-reconnect")).click(); // a fresh ticket, a new session
             b.wait.until(ExpectedConditions.attributeToBe(By.id("console-status"), "data-state", "connected"));
+            // noVNC (a module from /static) and its same-origin WebSocket work under the page's CSP
+            assertEquals(java.util.List.of(), b.consoleMessages().stream().filter(m -> m.contains("Content Security Policy")).toList());
 
             // a running machine without a display: the console page says so instead of a broken console
             b.open("/machines/" + other + "/console");

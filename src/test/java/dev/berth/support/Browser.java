@@ -29,6 +29,8 @@ public final class Browser implements AutoCloseable {
         profile = Files.createTempDirectory("berth-chromium");
         var options = new ChromeOptions();
         options.setBinary(System.getProperty("berth.chromium", "/usr/bin/chromium"));
+        // The browser's console (CSP violations, script errors) for tests that check a page runs cleanly.
+        options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--disable-quic", "--window-size=1280,860", "--user-data-dir=" + profile);
@@ -62,6 +64,12 @@ public final class Browser implements AutoCloseable {
         WebElement field = visible(By.id(id));
         field.clear();
         field.sendKeys(text);
+    }
+
+    /** Console messages the page logged since the last call, e.g. "Refused to execute inline script …" (CSP). */
+    public java.util.List<String> consoleMessages() {
+        return driver.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll().stream()
+                .map(e -> e.getLevel() + " " + e.getMessage()).toList();
     }
 
     public Path screenshot(String name) throws IOException {

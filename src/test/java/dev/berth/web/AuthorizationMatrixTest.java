@@ -77,6 +77,12 @@ class AuthorizationMatrixTest {
                 Arguments.of("POST", "/api/v1/admin/vms/assignments", JSON, 401, 403, 403, 400, 403),
                 Arguments.of("DELETE", "/api/v1/admin/vms/assignments", JSON, 401, 403, 403, 400, 403),
                 Arguments.of("GET", "/signed-out", null, 200, 200, 200, 200, 200),
+                // sign-out (SameOriginFilter, before authentication): a GET only leads to the page with the button; a
+                // POST without Origin/Referer is refused before OIDC sees it; a token request has no session to end
+                Arguments.of("GET", "/logout", null, 303, 303, 303, 303, 303),
+                Arguments.of("POST", "/logout", FORM, 403, 404, 404, 404, 404),
+                Arguments.of("PUT", "/logout", null, 405, 405, 405, 405, 405),
+                Arguments.of("GET", "/sign-out", null, LOGIN, 200, 200, 200, 200),
                 Arguments.of("GET", "/admin", null, LOGIN, 403, 403, 200, 403),
                 Arguments.of("GET", "/admin/hosts", null, LOGIN, 403, 403, 200, 403),
                 Arguments.of("GET", "/admin/hosts/new", null, LOGIN, 403, 403, 200, 403),
