@@ -51,6 +51,9 @@ public class MachineService implements UsageSource, HostResidents {
     @Inject
     dev.berth.tenancy.TenantLocks locks;
 
+    /** Domain lists in flight, by host URI: shared by every request that wants one at the same moment. */
+    private final dev.berth.common.SharedCalls<String, HostAnswer> domainLists = new dev.berth.common.SharedCalls<>();
+
     private final ExecutorService fanOut = Executors.newVirtualThreadPerTaskExecutor();
 
     /** What one host said: its domains by UUID, or why it said nothing. */
@@ -288,12 +291,14 @@ public class MachineService implements UsageSource, HostResidents {
             audit.record(actor.username(), tenantSlug, what, a.name, Outcome.FAILED, refusal.get(), actor.requestId());
             throw new ConflictException(refusal.get());
         }
+        var endpoint = hosts.endpoint(a.hostId);
         try {
-            hypervisor.act(hosts.endpoint(a.hostId), a.domainUuid, action, config.actionTimeout());
+            hypervisor.act(endpoint, a.domainUuid, action, config.actionTimeout());
         } catch (HypervisorException e) {
             audit.record(actor.username(), tenantSlug, what, a.name, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw new ConflictException("The host refused to " + action.name().toLowerCase(java.util.Locale.ROOT) + " " + a.name + ": " + e.getMessage());
         }
+        domainLists.forget(endpoint.uri()); // a list begun before the action would show the old state
         audit.record(actor.username(), tenantSlug, what, a.name, Outcome.OK, null, actor.requestId());
         switch (action) { // the guest's uptime starts over; a shutdown takes effect later and is observed then
             case START, REBOOT -> remember(Uptime.startedAt(Instant.now()), List.of(a.id));
@@ -416,7 +421,8 @@ public class MachineService implements UsageSource, HostResidents {
         var futures = new LinkedHashMap<Long, CompletableFuture<HostAnswer>>();
         for (Long id : reach.keySet()) {
             var endpoint = reach.get(id).endpoint();
-            futures.put(id, CompletableFuture.supplyAsync(() -> {
+            // Every request that wants this host's domains while a call is out joins that call.
+            futures.put(id, domainLists.share(endpoint.uri(), () -> CompletableFuture.supplyAsync(() -> {
                 try {
                     return new HostAnswer(hypervisor.listDomains(endpoint, config.callTimeout()).stream()
                             .collect(Collectors.toMap(d -> d.uuid().toLowerCase(java.util.Locale.ROOT), Function.identity(), (x, y) -> x)), null);
@@ -425,7 +431,7 @@ public class MachineService implements UsageSource, HostResidents {
                 } catch (RuntimeException e) {
                     return new HostAnswer(Map.of(), e.getClass().getSimpleName() + ": " + e.getMessage());
                 }
-            }, fanOut));
+            }, fanOut)));
         }
         var answers = new HashMap<Long, HostAnswer>();
         futures.forEach((id, f) -> answers.put(id, f.join()));
