@@ -169,7 +169,7 @@ class ConsoleTargetTest {
             assertEquals(0, viewer.received(), "not one byte of the HTTP answer reached the browser");
         }
         assertEquals(0L, http.bytesFromClient(), "not one byte of the browser reached the server");
-        ConsoleTest.audited("console.open", "DENIED", "target-http", "no RFB greeting");
+        ConsoleTest.awaitAudit("console.open", "DENIED", "target-http", "no RFB greeting");
         notOpened("target-http");
     }
 
@@ -184,7 +184,7 @@ class ConsoleTargetTest {
             assertEquals(0, viewer.received());
         }
         assertEquals(0L, silent.bytesFromClient(), "nothing of the browser reached the server");
-        ConsoleTest.audited("console.open", "DENIED", "target-silent", "no RFB greeting");
+        ConsoleTest.awaitAudit("console.open", "DENIED", "target-silent", "no RFB greeting");
         notOpened("target-silent");
     }
 
@@ -199,7 +199,7 @@ class ConsoleTargetTest {
                 assertTrue(closed.reason().contains("port " + role.getValue()), closed.reason());
                 assertEquals(0, viewer.received());
             }
-            ConsoleTest.audited("console.open", "DENIED", "target-" + role.getKey(), "port " + role.getValue());
+            ConsoleTest.awaitAudit("console.open", "DENIED", "target-" + role.getKey(), "port " + role.getValue());
             notOpened("target-" + role.getKey());
         }
         // The refusal came before any connect: nothing is waiting in the listener's accept queue.
@@ -214,7 +214,7 @@ class ConsoleTargetTest {
             viewer.frameUpdate();
         }
         assertEquals(1, vnc.sharedFlag.poll(60, TimeUnit.SECONDS), "the ClientInit reached the server, made shared");
-        ConsoleTest.audited("console.open", "OK", "target-vnc", "VNC at 127.0.0.1:" + vnc.port());
+        ConsoleTest.awaitAudit("console.open", "OK", "target-vnc", "VNC at 127.0.0.1:" + vnc.port());
         ConsoleTest.awaitAudit("console.close", "OK", "target-vnc", "closed by the viewer");
     }
 
