@@ -49,7 +49,7 @@ public class AuditLog {
             var e = new AuditEvent();
             e.at = Instant.now();
             e.actor = actor == null || actor.isBlank() ? "anonymous" : truncate(actor, 255);
-            e.tenant = tenant;
+            e.tenant = truncate(tenant, 63);
             e.action = truncate(action, 64);
             e.target = truncate(target, 500);
             e.outcome = outcome;
@@ -129,7 +129,15 @@ public class AuditLog {
         return escaped + "%";
     }
 
+    /**
+     * Bounded, and storable whatever a user typed: PostgreSQL refuses NUL in text, and a refused audit row would lose
+     * the record of the very request that carried it.
+     */
     private static String truncate(String s, int max) {
-        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+        if (s == null) {
+            return null;
+        }
+        String storable = s.indexOf('\0') < 0 ? s : s.replace("\0", "\\0");
+        return storable.length() <= max ? storable : storable.substring(0, max - 1) + "…";
     }
 }

@@ -99,6 +99,10 @@ public class ErrorMappers {
                 // Two changes raced past the service's checks; the database kept its invariants.
                 return build(409, "Conflict", "This conflicts with a change made at the same moment. Reload and try again.", null);
             }
+            if (t instanceof org.hibernate.exception.DataException) {
+                // The database cannot hold a value as sent (a NUL character, which PostgreSQL refuses in text): bad input.
+                return build(400, "Bad Request", "The request holds a value that cannot be stored, such as a NUL character.", null);
+            }
         }
         RoutingContext ctx = current.getCurrent();
         String requestId = RequestIds.of(ctx);
