@@ -47,7 +47,8 @@ class ApiFuzzTest {
         Files.createDirectories(out.getParent());
         List<String> cmd = new ArrayList<>(List.of(bin, "run", openapi.toString(),
                 "--checks", "not_a_server_error", "--max-examples", "15", "--seed", "20261130",
-                "--workers", "2", "--max-time", "45", "--request-timeout", "20", "--no-color",
+                // one worker: Hypothesis parsing lambdas on two threads hit a CPython 3.11 AST bug ("recursion depth mismatch")
+                "--workers", "1", "--max-time", "45", "--request-timeout", "20", "--no-color",
                 "--phases", "examples,coverage,fuzzing", "--generation-database", "none",
                 "--exclude-path-regex", "^/api/v1/admin/hosts"));
         if (caller != Caller.ANONYMOUS) {
