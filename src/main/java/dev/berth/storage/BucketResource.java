@@ -39,8 +39,9 @@ public class BucketResource {
         }
     }
 
+    /** {@code usedBytes} is what the hard limit counts, {@code incompleteUploadBytes} of it in incomplete multipart uploads. */
     public record BucketList(List<BucketJson> items, long usedBytes, long softLimitBytes, long hardLimitBytes,
-                             boolean writesBlocked, String warning) {
+                             boolean writesBlocked, String warning, long incompleteUploadBytes, int incompleteUploads) {
     }
 
     public record NewBucket(String name) {
@@ -58,7 +59,8 @@ public class BucketResource {
         String t = tenant();
         List<BucketJson> items = buckets.buckets(t).stream().map(BucketJson::of).toList();
         BucketService.StorageState s = buckets.state(t);
-        return new BucketList(items, s.bytes(), s.quota().storageSoftBytes(), s.quota().storageHardBytes(), s.writesBlocked(), s.warning());
+        return new BucketList(items, s.bytes(), s.quota().storageSoftBytes(), s.quota().storageHardBytes(), s.writesBlocked(), s.warning(),
+                s.incompleteUploadBytes(), s.incompleteUploads());
     }
 
     @POST

@@ -110,14 +110,22 @@ public final class BucketRules {
 
     /** The banner text for a tenant's storage, or empty when under the soft limit. */
     public static Optional<String> storageWarning(long usageBytes, QuotaLimits q, boolean blocked) {
+        return storageWarning(usageBytes, 0, q, blocked);
+    }
+
+    /** As above, saying how much of the usage is parts of incomplete multipart uploads (they count, but no listing shows them). */
+    public static Optional<String> storageWarning(long usageBytes, long incompleteUploadBytes, QuotaLimits q, boolean blocked) {
+        String parts = incompleteUploadBytes <= 0 ? ""
+                : " Of this, " + ByteSize.format(incompleteUploadBytes) + " are parts of multipart uploads never completed:"
+                + " complete or abort them to free the space.";
         if (blocked) {
             return Optional.of("Storage is at its hard limit (" + ByteSize.format(usageBytes) + " of " + ByteSize.format(q.storageHardBytes())
-                    + "): every key is read and delete only until you delete data.");
+                    + "): every key is read and delete only until you delete data." + parts);
         }
         if (usageBytes > q.storageSoftBytes()) {
             return Optional.of("Storage is past its soft limit: " + ByteSize.format(usageBytes) + " used, soft limit "
                     + ByteSize.format(q.storageSoftBytes()) + ", hard limit " + ByteSize.format(q.storageHardBytes())
-                    + ". Writes stop at the hard limit.");
+                    + ". Writes stop at the hard limit." + parts);
         }
         return Optional.empty();
     }

@@ -67,8 +67,12 @@ public class BucketService implements UsageSource {
         }
     }
 
-    /** Where the tenant's storage stands against its quota. */
-    public record StorageState(long bytes, Instant measuredAt, boolean writesBlocked, QuotaLimits quota, String warning) {
+    /**
+     * Where the tenant's storage stands against its quota. {@code bytes} is what the hard limit counts, of which
+     * {@code incompleteUploadBytes} are parts of {@code incompleteUploads} multipart uploads never completed.
+     */
+    public record StorageState(long bytes, Instant measuredAt, boolean writesBlocked, QuotaLimits quota, String warning,
+                               long incompleteUploadBytes, int incompleteUploads) {
     }
 
     // ------------------------------------------------------------------ buckets
@@ -290,8 +294,10 @@ public class BucketService implements UsageSource {
         QuotaLimits q = tenants.quota(slug);
         StorageUsage u = QuarkusTransaction.joiningExisting().call(() -> StorageUsage.<StorageUsage>findById(id));
         long bytes = u == null ? 0 : u.bytes;
+        long incomplete = u == null ? 0 : u.incompleteBytes;
         boolean blocked = u != null && u.writesBlocked;
-        return new StorageState(bytes, u == null ? null : u.measuredAt, blocked, q, BucketRules.storageWarning(bytes, q, blocked).orElse(null));
+        return new StorageState(bytes, u == null ? null : u.measuredAt, blocked, q,
+                BucketRules.storageWarning(bytes, incomplete, q, blocked).orElse(null), incomplete, u == null ? 0 : u.incompleteUploads);
     }
 
     public boolean active(String slug) {
@@ -305,11 +311,12 @@ public class BucketService implements UsageSource {
         });
     }
 
-    void recordUsage(long tenantId, int buckets, long bytes, String error) {
+    /** After listing buckets: {@code objectBytes} plus the incomplete uploads the last check found (listing buckets does not see them). */
+    void recordUsage(long tenantId, int buckets, long objectBytes, String error) {
         QuarkusTransaction.requiringNew().run(() -> {
             StorageUsage u = usageRow(tenantId);
             u.buckets = buckets;
-            u.bytes = bytes;
+            u.bytes = objectBytes + u.incompleteBytes;
             u.measuredAt = Instant.now();
             u.lastError = error;
         });

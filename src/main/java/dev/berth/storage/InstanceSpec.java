@@ -50,10 +50,24 @@ public final class InstanceSpec {
     public static ContainerRuntime.ContainerSpec of(String scope, String tenantSlug, long instanceId, String image,
                                                     String address, int port, ContainerRuntime.Limits limits,
                                                     String rootUser, String rootPassword) {
+        return of(scope, tenantSlug, instanceId, image, address, port, limits, rootUser, rootPassword, null);
+    }
+
+    /**
+     * As above; {@code staleUploadsExpiry} (null: MinIO's default, 24 h) is the age at which MinIO's own sweep
+     * deletes the parts of incomplete multipart uploads. Berth aborts the uploads it can list at that age; MinIO
+     * lists them from memory only, so after a restart its sweep is what removes the older ones.
+     */
+    public static ContainerRuntime.ContainerSpec of(String scope, String tenantSlug, long instanceId, String image,
+                                                    String address, int port, ContainerRuntime.Limits limits,
+                                                    String rootUser, String rootPassword, java.time.Duration staleUploadsExpiry) {
         var env = new LinkedHashMap<String, String>();
         env.put("MINIO_ROOT_USER_FILE", USER_FILE);
         env.put("MINIO_ROOT_PASSWORD_FILE", PASSWORD_FILE);
         env.put("MINIO_BROWSER", "off");
+        if (staleUploadsExpiry != null && staleUploadsExpiry.toSeconds() > 0) {
+            env.put("MINIO_API_STALE_UPLOADS_EXPIRY", staleUploadsExpiry.toSeconds() + "s"); // Go duration syntax
+        }
         return new ContainerRuntime.ContainerSpec(containerName(scope, tenantSlug), image,
                 labels(scope, tenantSlug, instanceId), env,
                 List.of("server", DATA, "--address", hostPort(address, port)),

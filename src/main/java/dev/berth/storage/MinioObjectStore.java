@@ -1,10 +1,14 @@
 package dev.berth.storage;
 
+import com.google.common.collect.HashMultimap;
+import com.google.common.collect.Multimap;
 import dev.berth.common.BackendCalls;
 import io.minio.BucketExistsArgs;
 import io.minio.GetBucketVersioningArgs;
 import io.minio.ListObjectsArgs;
+import io.minio.ListPartsResponse;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.RemoveBucketArgs;
 import io.minio.RemoveObjectsArgs;
@@ -16,17 +20,29 @@ import io.minio.messages.Bucket;
 import io.minio.messages.DeleteError;
 import io.minio.messages.DeleteObject;
 import io.minio.messages.Item;
+import io.minio.messages.Part;
 import io.minio.messages.VersioningConfiguration;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
 import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
 
 /**
  * The minio-java adapter of {@link ObjectStore}: S3 calls through {@link MinioClient}, service accounts through
@@ -38,7 +54,7 @@ public class MinioObjectStore implements ObjectStore {
     private final OkHttpClient http;
     private final Map<String, Clients> clients = new ConcurrentHashMap<>();
 
-    private record Clients(MinioClient s3, MinioAdminClient admin) {
+    private record Clients(MinioClient s3, MinioAdminClient admin, Uploads uploads) {
     }
 
     @Inject
@@ -66,7 +82,8 @@ public class MinioObjectStore implements ObjectStore {
         clients.keySet().removeIf(k -> k.startsWith(at.endpoint() + "\u0000"));
         return clients.computeIfAbsent(key, k -> new Clients(
                 MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(http).build(),
-                MinioAdminClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(http).build()));
+                MinioAdminClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(http).build(),
+                new Uploads(MinioAsyncClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(http).build())));
     }
 
     /** One call to an instance, timed as {@code operation} (a fixed word: it becomes a metric tag). */
@@ -239,19 +256,169 @@ public class MinioObjectStore implements ObjectStore {
     }
 
     @Override
-    public long usageBytes(InstanceAccess at) {
+    public Usage usage(InstanceAccess at) {
         Clients c = of(at);
         return call("usage_scan", "measuring usage", () -> {
-            long total = 0;
-            for (Bucket b : c.s3().listBuckets()) {
+            List<Bucket> buckets = c.s3().listBuckets();
+            long objects = 0;
+            for (Bucket b : buckets) {
                 for (Result<Item> r : c.s3().listObjects(ListObjectsArgs.builder().bucket(b.name()).recursive(true).includeVersions(true).build())) {
                     Item item = r.get();
                     if (!item.isDeleteMarker()) {
-                        total += item.size();
+                        objects += item.size();
                     }
                 }
             }
-            return total;
+            // Uploads after objects: one completed in between is missed by this scan (the next counts it), never
+            // counted twice, so a scan cannot block writes on bytes that are not there.
+            var incomplete = new ArrayList<IncompleteUpload>();
+            for (Bucket b : buckets) {
+                for (Uploads.Listed u : c.uploads().all(b.name())) {
+                    Long bytes = partBytes(c.uploads(), b.name(), u);
+                    if (bytes != null) {
+                        incomplete.add(new IncompleteUpload(b.name(), u.key(), u.uploadId(), u.initiated(), bytes));
+                    }
+                }
+            }
+            return new Usage(objects, incomplete);
         });
+    }
+
+    /** The sum of an upload's part sizes; null when the upload was completed or aborted since it was listed. */
+    private static Long partBytes(Uploads client, String bucket, Uploads.Listed upload) throws Exception {
+        long bytes = 0;
+        int marker = 0;
+        while (true) {
+            ListPartsResponse page;
+            try {
+                page = await(client.listPartsAsync(bucket, null, upload.key(), 1000, marker, upload.uploadId(), null, null));
+            } catch (ErrorResponseException e) {
+                if ("NoSuchUpload".equals(e.errorResponse().code())) {
+                    return null;
+                }
+                throw e;
+            }
+            for (Part p : page.result().partList()) {
+                bytes += p.partSize();
+            }
+            int next = page.result().nextPartNumberMarker();
+            if (!page.result().isTruncated() || next <= marker) {
+                return bytes;
+            }
+            marker = next;
+        }
+    }
+
+    @Override
+    public void abortUpload(InstanceAccess at, IncompleteUpload upload) {
+        Uploads client = of(at).uploads();
+        call("abort_upload", "aborting upload " + upload.key() + " in " + upload.bucket(), () -> {
+            try {
+                await(client.abortMultipartUploadAsync(upload.bucket(), null, upload.key(), upload.uploadId(), null, null));
+            } catch (ErrorResponseException e) {
+                if (!"NoSuchUpload".equals(e.errorResponse().code())) {
+                    throw e;
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The result of an asynchronous minio-java call, its failure unwrapped so {@link #call} can classify it. */
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof Exception x) {
+                throw x;
+            }
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
+    }
+
+    /**
+     * ListMultipartUploads through minio-java's own request path (signing, region, error responses), read here:
+     * minio-java 8.6.0 cannot parse MinIO's answer, whose empty {@code <StorageClass>} its {@code Upload} requires
+     * (XmlParserException; minio/minio-java#1653). ListParts and AbortMultipartUpload are used as the library has them.
+     *
+     * <p>MinIO answers a listing without prefix from memory: uploads begun before the instance last started are not
+     * in it (a prefix must be the exact key to reach the disk). Those are left to MinIO's own sweep of stale uploads,
+     * which the container is configured with ({@link InstanceSpec}).
+     */
+    static final class Uploads extends MinioAsyncClient {
+        record Listed(String key, String uploadId, Instant initiated) {
+        }
+
+        Uploads(MinioAsyncClient client) {
+            super(client);
+        }
+
+        /** Every incomplete upload of the bucket the instance can list, page after page. */
+        List<Listed> all(String bucket) throws Exception {
+            var all = new ArrayList<Listed>();
+            String keyMarker = null;
+            String uploadIdMarker = null;
+            while (true) {
+                Multimap<String, String> query = HashMultimap.create();
+                query.put("uploads", "");
+                // url: a key may hold characters XML 1.0 cannot carry; a listing that fails to parse would leave the
+                // tenant's uploads uncounted.
+                query.put("encoding-type", "url");
+                query.put("max-uploads", "1000");
+                if (keyMarker != null) {
+                    query.put("key-marker", keyMarker);
+                }
+                if (uploadIdMarker != null) {
+                    query.put("upload-id-marker", uploadIdMarker);
+                }
+                Element root;
+                try (Response response = await(executeGetAsync(ListObjectsArgs.builder().bucket(bucket).build(), null, query));
+                     InputStream body = response.body().byteStream()) {
+                    root = parser().parse(body).getDocumentElement();
+                }
+                for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+                    if (n instanceof Element e && "Upload".equals(e.getTagName())) {
+                        all.add(new Listed(decode(text(e, "Key")), text(e, "UploadId"), Instant.parse(text(e, "Initiated"))));
+                    }
+                }
+                String nextKey = text(root, "NextKeyMarker");
+                String nextId = text(root, "NextUploadIdMarker");
+                if (!"true".equals(text(root, "IsTruncated")) || nextKey == null || nextKey.isEmpty()
+                        || (decode(nextKey).equals(keyMarker) && nextId != null && nextId.equals(uploadIdMarker))) {
+                    return all;
+                }
+                keyMarker = decode(nextKey);
+                uploadIdMarker = nextId;
+            }
+        }
+
+        /** A fresh parser per page (factories are not thread-safe), refusing DTDs and external entities. */
+        private static javax.xml.parsers.DocumentBuilder parser() throws javax.xml.parsers.ParserConfigurationException {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setExpandEntityReferences(false);
+            return f.newDocumentBuilder();
+        }
+
+        private static String text(Element parent, String child) {
+            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element e && child.equals(e.getTagName())) {
+                    return e.getTextContent();
+                }
+            }
+            return null;
+        }
+
+        private static String decode(String urlEncoded) {
+            return URLDecoder.decode(urlEncoded, StandardCharsets.UTF_8);
+        }
     }
 }

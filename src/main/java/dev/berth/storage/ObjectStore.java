@@ -43,8 +43,41 @@ public interface ObjectStore {
     /** Deletes a key; idempotent (an unknown key is not an error). */
     void deleteKey(InstanceAccess at, String accessKey);
 
-    /** Bytes stored across all buckets, every version included: what the hard limit is measured against. */
-    long usageBytes(InstanceAccess at);
+    /**
+     * What the instance holds, in one scan: the objects of every bucket (every version included) and the multipart
+     * uploads begun but neither completed nor aborted, whose parts fill the volume as much as objects do.
+     */
+    Usage usage(InstanceAccess at);
+
+    /** Bytes stored across all buckets, every version and every part of an incomplete upload included: what the hard limit is measured against. */
+    default long usageBytes(InstanceAccess at) {
+        return usage(at).totalBytes();
+    }
+
+    /**
+     * Aborts one multipart upload: its parts are deleted, completed objects (even of the same key) are not touched.
+     * Idempotent: an upload that is gone already (completed or aborted meanwhile) is not an error.
+     */
+    void abortUpload(InstanceAccess at, IncompleteUpload upload);
+
+    /** Bytes of objects and of incomplete multipart uploads; {@code incomplete} lists the uploads. */
+    record Usage(long objectBytes, List<IncompleteUpload> incomplete) {
+        public Usage {
+            incomplete = List.copyOf(incomplete);
+        }
+
+        public long incompleteBytes() {
+            return incomplete.stream().mapToLong(IncompleteUpload::bytes).sum();
+        }
+
+        public long totalBytes() {
+            return objectBytes + incompleteBytes();
+        }
+    }
+
+    /** A multipart upload neither completed nor aborted: when it began and the bytes of the parts uploaded so far. */
+    record IncompleteUpload(String bucket, String key, String uploadId, Instant initiated, long bytes) {
+    }
 
     record BucketInfo(String name, Instant createdAt, long sizeBytes, long objects, Instant lastModified,
                       boolean versioning) {

@@ -286,7 +286,7 @@ public class Reconciler {
         String password = secrets.open(r.rootPasswordSealed());
         String endpoint = InstanceSpec.endpoint(host.storageAddress(), r.port());
         ContainerRuntime.ContainerSpec spec = InstanceSpec.of(config.scope(), slug, r.id(), config.image(),
-                host.storageAddress(), r.port(), want, r.rootUser(), password);
+                host.storageAddress(), r.port(), want, r.rootUser(), password, config.incompleteUploadMaxAge());
         boolean wasReady = r.status() == InstanceStatus.READY;
 
         Optional<ContainerRuntime.ContainerState> state = runtime.inspect(ep, spec.name());

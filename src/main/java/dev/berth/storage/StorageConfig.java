@@ -68,6 +68,14 @@ public interface StorageConfig {
     @WithDefault("30s")
     String usageInterval();
 
+    /**
+     * A multipart upload neither completed nor aborted this long after it began is aborted by the hard-limit pass
+     * (its parts count against the hard limit until then). Each instance's MinIO is started with the same age for
+     * its own sweep, which also reaches uploads its listing lost in a restart (README, "The hard limit").
+     */
+    @WithDefault("24h")
+    Duration incompleteUploadMaxAge();
+
     /** Region the snippets name; MinIO's default. */
     @WithDefault("us-east-1")
     String region();

@@ -14,18 +14,31 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * The hard storage limit, enforced by Berth (MinIO's bucket quota is best effort: a background scanner updates
  * usage late, so a bucket can overshoot by far). Every {@code berth.storage.usage-interval}, for every tenant
- * with buckets or keys made through Berth: sum the sizes of all objects and versions over the S3 API; at or past
- * the hard limit, give every read-write key the drain policy (read, list, delete; no PutObject); below it, give
- * them their own policy back. While blocked, each check re-asserts the drain policy, so a key created at the
- * same moment cannot slip through. The same pass disables keys whose expiry has passed.
+ * with buckets or keys made through Berth: sum the sizes of all objects and versions, and of the parts of multipart
+ * uploads never completed, over the S3 API; at or past the hard limit, give every read-write key the drain policy
+ * (read, list, delete, abort uploads; no PutObject, so no UploadPart either); below it, give them their own policy
+ * back. While blocked, each check re-asserts the drain policy, so a key created at the same moment cannot slip
+ * through. The same pass disables keys whose expiry has passed and aborts uploads older than
+ * {@code berth.storage.incomplete-upload-max-age}.
+ *
+ * <p>Stale uploads are aborted here rather than by a bucket lifecycle rule: MinIO does not implement the
+ * {@code AbortIncompleteMultipartUpload} action (its lifecycle parser leaves it out), its lifecycle runs in the
+ * late background scanner, and a rule on the tenant's own buckets could be replaced by the tenant. Here the pass
+ * that counts the uploads aborts them in the same scan, under the lease, and audits it.
  *
  * <p>Delay bound: writes stop at most one interval + one usage scan + one policy update per read-write key after
  * usage reaches the limit (measured: see README). What is written during that window is the overshoot.
@@ -51,11 +64,20 @@ public class StorageLimitEnforcer {
     @Inject
     Leases leases;
 
-    /** What one check found and did, for tests and the benchmark. */
-    public record Check(long tenantId, long usageBytes, long hardBytes, boolean blocked, boolean changed, Instant at) {
+    /**
+     * What one check found and did, for tests and the benchmark. {@code usageBytes} includes
+     * {@code incompleteBytes}, the parts of the incomplete uploads left after aborting the stale ones.
+     */
+    public record Check(long tenantId, long usageBytes, long hardBytes, boolean blocked, boolean changed, Instant at,
+                        long incompleteBytes, int incompleteUploads, int abortedUploads, long abortedBytes) {
     }
 
     private volatile Check last;
+    /**
+     * One check per tenant at a time in this replica: the scheduled pass and one fired by a suspension (or a test)
+     * would otherwise interleave, and the one that measured before the other's abort could put back a stale block.
+     */
+    private final Map<Long, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     @Scheduled(every = "${berth.storage.usage-interval:30s}", delayed = "5s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, identity = "storage-usage")
@@ -83,8 +105,26 @@ public class StorageLimitEnforcer {
         }
     }
 
-    /** Measures one tenant, blocks or unblocks its writes, disables expired keys. Empty when it has no ready instance. */
+    /**
+     * Measures one tenant, aborts its stale uploads, blocks or unblocks its writes, disables expired keys. Empty
+     * when it has no ready instance.
+     */
     public Optional<Check> check(long tenantId) {
+        return check(tenantId, config.incompleteUploadMaxAge());
+    }
+
+    /** As {@link #check(long)}, aborting uploads begun longer than {@code incompleteUploadMaxAge} ago. */
+    public Optional<Check> check(long tenantId, Duration incompleteUploadMaxAge) {
+        ReentrantLock lock = locks.computeIfAbsent(tenantId, id -> new ReentrantLock());
+        lock.lock();
+        try {
+            return checkLocked(tenantId, incompleteUploadMaxAge);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Optional<Check> checkLocked(long tenantId, Duration incompleteUploadMaxAge) {
         Optional<InstanceAccess> ready = instances.readyInstance(tenantId);
         if (ready.isEmpty()) {
             return Optional.empty();
@@ -94,15 +134,20 @@ public class StorageLimitEnforcer {
         if (slug == null) {
             return Optional.empty();
         }
-        long usage;
+        ObjectStore.Usage measured;
         int buckets;
         try {
             buckets = store.bucketNames(at).size();
-            usage = store.usageBytes(at);
+            measured = store.usage(at);
         } catch (StorageException e) {
             QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));
             throw e;
         }
+        List<ObjectStore.IncompleteUpload> aborted = abortStale(at, slug, measured.incomplete(), incompleteUploadMaxAge);
+        var gone = new HashSet<>(aborted);
+        List<ObjectStore.IncompleteUpload> left = measured.incomplete().stream().filter(u -> !gone.contains(u)).toList();
+        long incompleteBytes = left.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum();
+        long usage = measured.objectBytes() + incompleteBytes;
         QuotaLimits quota = tenants.quota(slug);
         boolean blocked = BucketRules.writesBlocked(usage, quota);
         boolean wasBlocked = QuarkusTransaction.requiringNew().call(() -> BucketService.usageRow(tenantId).writesBlocked);
@@ -120,6 +165,8 @@ public class StorageLimitEnforcer {
             StorageUsage u = BucketService.usageRow(tenantId);
             u.buckets = buckets;
             u.bytes = usage;
+            u.incompleteBytes = incompleteBytes;
+            u.incompleteUploads = left.size();
             u.measuredAt = now;
             u.lastError = null;
             if (blocked != u.writesBlocked) {
@@ -135,9 +182,45 @@ public class StorageLimitEnforcer {
         }
         disableExpired(at, slug, keys, now);
         followSuspension(at, slug, tenantId, now);
-        Check check = new Check(tenantId, usage, quota.storageHardBytes(), blocked, blocked != wasBlocked, now);
+        Check check = new Check(tenantId, usage, quota.storageHardBytes(), blocked, blocked != wasBlocked, now, incompleteBytes,
+                left.size(), aborted.size(), aborted.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum());
         last = check;
         return Optional.of(check);
+    }
+
+    /**
+     * Aborts the uploads begun before now minus {@code maxAge}; the rest keep counting. Only AbortMultipartUpload is
+     * called, which deletes an upload's parts and never a completed object. One audit row per pass that aborted any.
+     */
+    private List<ObjectStore.IncompleteUpload> abortStale(InstanceAccess at, String slug, List<ObjectStore.IncompleteUpload> uploads,
+                                                          Duration maxAge) {
+        Instant cutoff = Instant.now().minus(maxAge);
+        var aborted = new ArrayList<ObjectStore.IncompleteUpload>();
+        for (ObjectStore.IncompleteUpload u : uploads) {
+            if (!u.initiated().isBefore(cutoff)) {
+                continue;
+            }
+            try {
+                store.abortUpload(at, u);
+                aborted.add(u);
+            } catch (StorageException e) {
+                if (e.notFound()) { // its bucket was deleted meanwhile, and the upload with it
+                    aborted.add(u);
+                } else { // still counts; the next pass tries again
+                    LOG.warnf("Could not abort upload %s of %s in %s: %s", u.uploadId(), u.key(), u.bucket(), e.getMessage());
+                }
+            }
+        }
+        if (!aborted.isEmpty()) {
+            long bytes = aborted.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum();
+            String target = aborted.size() + (aborted.size() == 1 ? " upload in " : " uploads in ")
+                    + aborted.stream().map(ObjectStore.IncompleteUpload::bucket).distinct().sorted().collect(Collectors.joining(", "));
+            String reason = ByteSize.format(bytes) + " (" + bytes + " bytes) of parts; not completed within "
+                    + maxAge.toString().substring(2).toLowerCase() + " (begun before " + cutoff + ")";
+            audit.record(Actor.system("upload-expiry").username(), slug, "storage.uploads.abort", target, Outcome.OK, reason, null);
+            LOG.infof("Tenant %s: aborted %s (%s)", slug, target, reason);
+        }
+        return aborted;
     }
 
     /** MinIO expires service accounts itself too; Berth disables them as well, so its list and MinIO agree. */

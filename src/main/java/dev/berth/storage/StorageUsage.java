@@ -19,8 +19,14 @@ public class StorageUsage extends PanacheEntityBase {
     public Long tenantId;
     @Column(nullable = false)
     public int buckets;
+    /** Everything the hard limit counts: objects (every version) and {@link #incompleteBytes}. */
     @Column(nullable = false)
     public long bytes;
+    /** Parts of multipart uploads neither completed nor aborted, as last measured. */
+    @Column(name = "incomplete_bytes", nullable = false)
+    public long incompleteBytes;
+    @Column(name = "incomplete_uploads", nullable = false)
+    public int incompleteUploads;
     @Column(name = "measured_at")
     public Instant measuredAt;
     @Column(name = "writes_blocked", nullable = false)

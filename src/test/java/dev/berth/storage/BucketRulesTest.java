@@ -73,6 +73,9 @@ class BucketRulesTest {
         assertTrue(BucketRules.storageWarning(700, QUOTA, false).isEmpty());
         assertTrue(BucketRules.storageWarning(900, QUOTA, false).orElseThrow().contains("soft limit"));
         assertTrue(BucketRules.storageWarning(1000, QUOTA, true).orElseThrow().contains("hard limit"));
+        assertTrue(BucketRules.storageWarning(1000, 300, QUOTA, true).orElseThrow()
+                .contains("300 B are parts of multipart uploads never completed"), "the banner says what no listing shows");
+        assertFalse(BucketRules.storageWarning(900, 0, QUOTA, false).orElseThrow().contains("multipart"));
     }
 
     @Test

@@ -74,6 +74,16 @@ class StorageRulesTest {
     }
 
     @Test
+    void minioSweepsIncompleteUploadsAtBerthsAgeInGoDurationSyntax() {
+        var limits = new ContainerRuntime.Limits(500, 256L << 20, 0, 10L << 20, 512);
+        var spec = InstanceSpec.of("berth", "acme", 7, "berth/minio:x", "127.0.0.1", 19003, limits, "rootuser", "pw",
+                java.time.Duration.ofMinutes(90));
+        assertEquals("5400s", spec.env().get("MINIO_API_STALE_UPLOADS_EXPIRY"));
+        assertFalse(InstanceSpec.of("berth", "acme", 7, "berth/minio:x", "127.0.0.1", 19003, limits, "rootuser", "pw")
+                .env().containsKey("MINIO_API_STALE_UPLOADS_EXPIRY"), "without an age, MinIO keeps its default");
+    }
+
+    @Test
     void statusesTellProgress() {
         assertTrue(InstanceStatus.WAITING.inProgress());
         assertFalse(InstanceStatus.READY.inProgress());
