@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,15 +34,9 @@ class CrashIT {
     static final int KILLS = 20;
 
     static Map<String, String> env(Path data) {
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = PackagedApp.quietEmbedded(data);
         env.put("BERTH_DEVELOPMENT_MODE", "true"); // the development realm's client secret is public
-        env.put("BERTH_DATA_DIR", data.toString());
-        env.put("BERTH_OIDC_URL", PackagedApp.oidcUrl());
-        env.put("BERTH_PROBE_INTERVAL", "off");
-        env.put("BERTH_STATS_INTERVAL", "off");
-        env.put("BERTH_STORAGE_RECONCILE_INTERVAL", "off");
         env.put("BERTH_LEASE_ENABLED", "false");
-        env.put("BERTH_LOG_JSON", "false");
         return env;
     }
 

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,15 +26,9 @@ class DurabilityBenchmark {
 
     static PackagedApp.Process start(String name, String writeDelay) throws Exception {
         Path data = Files.createTempDirectory("berth-durability");
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = PackagedApp.quietEmbedded(data);
         env.put("BERTH_DEVELOPMENT_MODE", "true");
         env.put("BERTH_DB_URL", "jdbc:h2:file:" + data.resolve("berth") + ";DB_CLOSE_ON_EXIT=FALSE" + writeDelay);
-        env.put("BERTH_OIDC_URL", PackagedApp.oidcUrl());
-        env.put("BERTH_PROBE_INTERVAL", "off");
-        env.put("BERTH_STATS_INTERVAL", "off");
-        env.put("BERTH_STORAGE_RECONCILE_INTERVAL", "off");
-        env.put("BERTH_STORAGE_USAGE_INTERVAL", "off");
-        env.put("BERTH_LOG_JSON", "false");
         var p = new PackagedApp.Process(name, Path.of("target", "quarkus-app"), Path.of("target", "bench"), env);
         p.awaitReady(Duration.ofMinutes(3));
         return p;

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,13 +23,8 @@ class ProductionSecretsIT {
     static final Path LOGS = Path.of("target", "production-secrets-it");
 
     static Map<String, String> env(Map<String, String> secrets) throws Exception {
-        Map<String, String> env = new HashMap<>(secrets);
-        env.put("BERTH_DATA_DIR", Files.createTempDirectory("berth-prod-secrets").toString());
-        env.put("BERTH_OIDC_URL", PackagedApp.oidcUrl());
-        env.put("BERTH_PROBE_INTERVAL", "off");
-        env.put("BERTH_STATS_INTERVAL", "off");
-        env.put("BERTH_STORAGE_RECONCILE_INTERVAL", "off");
-        env.put("BERTH_LOG_JSON", "false");
+        Map<String, String> env = PackagedApp.quietEmbedded(Files.createTempDirectory("berth-prod-secrets"));
+        env.putAll(secrets);
         env.remove("BERTH_DEVELOPMENT_MODE");
         return env;
     }

@@ -113,7 +113,7 @@ class ConsoleRulesTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"192.0.2.10", "10.0.0.1", "127.evil.example", "kvm2.example", "169.254.169.254"})
+    @CsvSource({"192.0.2.10", "198.51.100.7", "127.evil.example", "kvm2.example", "169.254.169.254"})
     void aLocalDomainNamesNoAddressButLoopback(String listen) {
         var e = assertThrows(ConsoleRules.UnreachableException.class,
                 () -> ConsoleRules.target("qemu:///system", new DomainDetail.Graphics("vnc", 5901, listen), PORTS));

@@ -39,6 +39,23 @@ public final class PackagedApp {
         return url == null || url.isBlank() ? "http://127.0.0.1:8180/realms/berth" : url;
     }
 
+    /**
+     * The environment of a quiet packaged portal on an embedded H2 database in {@code dataDir}: no scheduled probes,
+     * sampling, reconciling or usage passes, plain log lines. Development mode is not set: callers that use the
+     * development realm's public client secret add it.
+     */
+    public static Map<String, String> quietEmbedded(Path dataDir) {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("BERTH_DATA_DIR", dataDir.toString());
+        env.put("BERTH_OIDC_URL", oidcUrl());
+        env.put("BERTH_PROBE_INTERVAL", "off");
+        env.put("BERTH_STATS_INTERVAL", "off");
+        env.put("BERTH_STORAGE_RECONCILE_INTERVAL", "off");
+        env.put("BERTH_STORAGE_USAGE_INTERVAL", "off");
+        env.put("BERTH_LOG_JSON", "false");
+        return env;
+    }
+
     public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
