@@ -71,6 +71,14 @@ public interface StorageConfig {
     @WithDefault("30s")
     String usageInterval();
 
+    /**
+     * Test hook, development mode only ({@link DevPause}): the provisioning step before whose end the reconciler
+     * pauses for {@link #devPause()}. Berth refuses to start with it set outside development mode.
+     */
+    Optional<InstanceStatus> devPauseAt();
+
+    Optional<Duration> devPause();
+
     /** Region the snippets name; MinIO's default. */
     @WithDefault("us-east-1")
     String region();
