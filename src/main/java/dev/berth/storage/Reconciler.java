@@ -59,6 +59,8 @@ public class Reconciler {
     AuditLog audit;
     @Inject
     StorageConfig config;
+    @Inject
+    DevPause devPause;
 
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** Per instance: the run under way in this replica and, if asked meanwhile, one more to follow it. */
@@ -265,6 +267,7 @@ public class Reconciler {
                         + hostName + " (" + config.portMin() + "-" + config.portMax() + ").");
                 return null;
             }
+            devPause.beforeLeaving(r.id(), r.status());
             try {
                 return claims.write(r.id(), i -> {
                     i.hostId = hostId;
@@ -362,12 +365,14 @@ public class Reconciler {
         if (r.status() == s) {
             return r;
         }
+        devPause.beforeLeaving(r.id(), r.status());
         return claims.write(r.id(), i -> i.status = s);
     }
 
     private void ready(InstanceRow r, String slug, ContainerRuntime.ContainerState state, boolean first)
             throws InstanceClaims.LostClaim {
         boolean recovered = r.status() != InstanceStatus.READY && r.readyAt() != null;
+        devPause.beforeLeaving(r.id(), r.status());
         claims.write(r.id(), i -> {
             i.status = InstanceStatus.READY;
             i.lastError = null;

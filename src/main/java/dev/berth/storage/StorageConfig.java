@@ -50,8 +50,11 @@ public interface StorageConfig {
     @WithDefault("30s")
     String reconcileInterval();
 
-    /** How long a replica's claim on an instance lasts; a replica that dies loses it after this. */
-    @WithDefault("2m")
+    /**
+     * How long a replica's claim on an instance lasts without renewal; the holder renews it every third of this
+     * while it works. A replica that dies loses it after this (at once if it was a process of the same machine).
+     */
+    @WithDefault("30s")
     Duration claimLease();
 
     /** First retry delay after a failure; doubles per attempt up to {@link #retryMax()}. */
@@ -75,6 +78,14 @@ public interface StorageConfig {
      */
     @WithDefault("24h")
     Duration incompleteUploadMaxAge();
+
+    /**
+     * Test hook, development mode only ({@link DevPause}): the provisioning step before whose end the reconciler
+     * pauses for {@link #devPause()}. Berth refuses to start with it set outside development mode.
+     */
+    Optional<InstanceStatus> devPauseAt();
+
+    Optional<Duration> devPause();
 
     /** Region the snippets name; MinIO's default. */
     @WithDefault("us-east-1")
