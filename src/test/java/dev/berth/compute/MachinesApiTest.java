@@ -235,4 +235,37 @@ class MachinesApiTest {
                     .body("detail", containsString("does not answer"));
         }
     }
+
+    @Test
+    void aHostWithAssignedMachinesIsNotRemoved() {
+        int id = assign("acme", fleet2, "f1ee7000-0002-4000-8000-000000000004").get(0);
+        as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + fleet2).then().statusCode(409)
+                .body("detail", containsString("VM fleet2-vm04 of tenant acme"));
+        as(DemoUser.CAROL).when().get("/api/v1/admin/hosts/" + fleet2).then().statusCode(200); // still there
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.state", equalTo("SHUTOFF"));
+        // without its machines it goes
+        as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments").then().statusCode(204);
+        as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + fleet2).then().statusCode(204);
+        as(DemoUser.CAROL).when().get("/api/v1/admin/hosts/" + fleet2).then().statusCode(404);
+    }
+
+    @Test
+    void unassigningAMachineEndsTheTenantsAccess() {
+        int id = assign("acme", fleet1, "f1ee7000-0001-4000-8000-000000000003").get(0);
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.name", equalTo("fleet1-vm03"));
+        as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments").then().statusCode(204);
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(404)
+                .body("detail", equalTo("There is no machine " + id + "."));
+        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(404);
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(404);
+        as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
+                .body("items.id", not(hasItem(id)));
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id).then().statusCode(404);
+        // the domain itself is untouched on its host, only no longer acme's
+        as(DemoUser.CAROL).when().get("/api/v1/admin/vms").then().statusCode(200)
+                .body("domains.find { it.uuid == 'f1ee7000-0001-4000-8000-000000000003' && it.hostId == " + fleet1 + " }.state",
+                        equalTo("RUNNING"))
+                .body("domains.find { it.uuid == 'f1ee7000-0001-4000-8000-000000000003' && it.hostId == " + fleet1 + " }.tenant",
+                        nullValue());
+    }
 }
