@@ -163,6 +163,8 @@ class LeaseTwoProcessesIT {
                 await("replica-b takes over the probes", TAKEOVER, () -> probes(b) > 0 && holds(b, "host-probes"));
                 assertTrue(holderInDatabase("host-probes").startsWith("replica-b/"));
                 java.time.OffsetDateTime taken = acquiredAt("host-probes");
+                System.out.printf("LeaseTwoProcessesIT: replica-b took the lease %d ms before replica-a's would have expired%n",
+                        java.time.Duration.between(taken, heldUntil).toMillis());
                 assertTrue(taken.isBefore(heldUntil), "replica-b took the lease at " + taken + ", not before replica-a's lease "
                         + "expired on its own at " + heldUntil + ": the lease was not released on shutdown");
 
