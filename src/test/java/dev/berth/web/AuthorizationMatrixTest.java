@@ -176,7 +176,9 @@ class AuthorizationMatrixTest {
     private static java.util.Map<String, String> makeRealResources() {
         given().auth().oauth2(DemoUser.ALICE.token()).get("/api/v1/me").then().statusCode(200);
         given().auth().oauth2(DemoUser.BOB.token()).get("/api/v1/me").then().statusCode(200);
-        // Ready instances for acme and globex: the bucket rows reach a real instance (activation finds them).
+        // Ready instances for acme and globex: the bucket rows reach a real instance (activation finds them). Room
+        // for the keys and buckets below, whatever quota an earlier test class left.
+        Storage.quota("acme", "1 GiB", "2 GiB");
         Storage.ready("acme", "globex");
         int status = given().auth().oauth2(DemoUser.ALICE.token()).contentType("application/json")
                 .body("{\"name\": \"" + BUCKET + "\"}").post("/api/v1/buckets").statusCode();
