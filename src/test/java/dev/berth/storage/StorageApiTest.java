@@ -63,6 +63,7 @@ class StorageApiTest {
     @Timeout(240)
     void aliceAndBobEachGetTheirOwnInstance() throws Exception {
         // before activation the limits shown are the tenant's quota, not defaults of the page
+        as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200); // acme exists from alice's first request on
         var quota = tenants.quota("acme");
         JsonPath before = as(DemoUser.ALICE).when().get("/api/v1/storage").then().statusCode(200)
                 .body("status", equalTo("NOT_ACTIVATED")).extract().jsonPath();
