@@ -88,6 +88,43 @@ class LeaseTwoProcessesIT {
         }
     }
 
+    /** Waits until {@code holder} renews {@code lease} (its expiry moves on) and answers the new expiry. */
+    static java.time.OffsetDateTime awaitRenewal(String lease, String holder) throws Exception {
+        java.time.OffsetDateTime first = expiry(lease, holder);
+        long deadline = System.nanoTime() + TAKEOVER.toNanos();
+        while (System.nanoTime() < deadline) {
+            java.time.OffsetDateTime now = expiry(lease, holder);
+            if (first != null && now != null && now.isAfter(first)) {
+                return now;
+            }
+            first = first == null ? now : first;
+            Thread.sleep(20); // a renewal every 2 s: this is caught within a few ms of it
+        }
+        throw new AssertionError(holder + " did not renew " + lease + " within " + TAKEOVER.toSeconds() + " s");
+    }
+
+    static java.time.OffsetDateTime expiry(String lease, String holder) throws Exception {
+        try (Connection c = DriverManager.getConnection(JDBC, "berth", "berth");
+             var st = c.prepareStatement("select expires_at from lease where name = ? and holder like ?")) {
+            st.setString(1, lease);
+            st.setString(2, holder + "%");
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getObject(1, java.time.OffsetDateTime.class) : null;
+            }
+        }
+    }
+
+    static java.time.OffsetDateTime acquiredAt(String lease) throws Exception {
+        try (Connection c = DriverManager.getConnection(JDBC, "berth", "berth");
+             var st = c.prepareStatement("select acquired_at from lease where name = ?")) {
+            st.setString(1, lease);
+            try (ResultSet rs = st.executeQuery()) {
+                assertTrue(rs.next(), "no " + lease + " lease");
+                return rs.getObject(1, java.time.OffsetDateTime.class);
+            }
+        }
+    }
+
     /** Watches both for {@code rounds} probe rounds of the holder: never both hold a lease, the other never probes. */
     static void onlyOneWorks(PackagedApp.Process holder, PackagedApp.Process other, int rounds) throws Exception {
         double otherBefore = probes(other);
@@ -117,9 +154,19 @@ class LeaseTwoProcessesIT {
             try (var b = start("replica-b")) {
                 onlyOneWorks(a, b, 3);
 
-                a.stop(); // SIGTERM: its leases are released on shutdown
+                // SIGTERM right after a renewed its lease: that lease then runs a full TTL (HostProber: 2 × the 2 s
+                // interval + the 2 s probe timeout = 6 s) past the signal. b can take it before that expiry only if a
+                // released it on shutdown; after it, any replica could. Both instants come from the database's clock.
+                java.time.OffsetDateTime heldUntil = awaitRenewal("host-probes", "replica-a/");
+                a.stop();
+                // a hang guard only: the bound that matters is the expiry below
                 await("replica-b takes over the probes", TAKEOVER, () -> probes(b) > 0 && holds(b, "host-probes"));
                 assertTrue(holderInDatabase("host-probes").startsWith("replica-b/"));
+                java.time.OffsetDateTime taken = acquiredAt("host-probes");
+                System.out.printf("LeaseTwoProcessesIT: replica-b took the lease %d ms before replica-a's would have expired%n",
+                        java.time.Duration.between(taken, heldUntil).toMillis());
+                assertTrue(taken.isBefore(heldUntil), "replica-b took the lease at " + taken + ", not before replica-a's lease "
+                        + "expired on its own at " + heldUntil + ": the lease was not released on shutdown");
 
                 try (var again = start("replica-a2")) { // back after the "rolling update": b keeps the work
                     onlyOneWorks(b, again, 3);

@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.support.DemoUser;
 import dev.berth.support.SilentServer;
@@ -102,8 +103,11 @@ class MachinesApiTest {
         as(DemoUser.BOB).when().post("/api/v1/vms/" + ids.get(0) + "/actions/poweroff").then().statusCode(404);
         as(DemoUser.BOB).when().get("/api/v1/vms/" + ids.get(0) + "/stats").then().statusCode(404);
         given().when().get("/api/v1/vms").then().statusCode(401);
+        // Exactly this test's three refusals (read, poweroff, stats) on this machine; the unknown id is not one.
         as(DemoUser.CAROL).queryParam("actor", "bob").queryParam("outcome", "DENIED").queryParam("action", "vm.access")
-                .when().get("/api/v1/admin/audit").then().statusCode(200).body("total", greaterThanOrEqualTo(3));
+                .queryParam("size", 500).when().get("/api/v1/admin/audit").then().statusCode(200)
+                .body("items.findAll { it.target == 'machine " + ids.get(0) + "' }", hasSize(3))
+                .body("items.findAll { it.target == 'machine 99999999' }", hasSize(0));
     }
 
     @Test
@@ -111,15 +115,25 @@ class MachinesApiTest {
         int id = assign("acme", fleet1, VM04).get(0);
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/shutdown").then().statusCode(409)
                 .body("detail", equalTo("fleet1-vm04 is shut off; only a running machine can be shut down."));
-        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("runningSince", nullValue());
-        // Started by Berth: the uptime is exact from now on.
-        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200).body("state", equalTo("RUNNING"))
-                .body("runningSince", notNullValue()).body("runningSinceExact", equalTo(true));
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200)
+                .body("machine.state", equalTo("SHUTOFF")).body("machine.runningSince", nullValue());
+        // Started by Berth: the uptime is exact from now on, and the detail remembers the instant of the start.
+        Instant before = Instant.now();
+        String started = as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200)
+                .body("state", equalTo("RUNNING")).body("runningSinceExact", equalTo(true))
+                .extract().path("runningSince");
+        Instant after = Instant.now();
+        Instant since = Instant.parse(started);
+        assertTrue(!since.isBefore(before.minusMillis(1)) && !since.isAfter(after),
+                "runningSince " + since + " must lie within the start call [" + before + ", " + after + "]");
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200)
+                .body("machine.runningSince", equalTo(started)).body("machine.runningSinceExact", equalTo(true));
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(409)
                 .body("detail", containsString("is running"));
         as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200).body("now.vcpus", equalTo(1));
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(200).body("state", equalTo("SHUTOFF"))
                 .body("runningSince", nullValue());
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.runningSince", nullValue());
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/dance").then().statusCode(400)
                 .body("errors[0].field", equalTo("action"));
         as(DemoUser.CAROL).queryParam("actor", "alice").queryParam("action", "vm.").queryParam("tenant", "acme").queryParam("size", 500)
@@ -220,5 +234,38 @@ class MachinesApiTest {
             as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(409)
                     .body("detail", containsString("does not answer"));
         }
+    }
+
+    @Test
+    void aHostWithAssignedMachinesIsNotRemoved() {
+        int id = assign("acme", fleet2, "f1ee7000-0002-4000-8000-000000000004").get(0);
+        as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + fleet2).then().statusCode(409)
+                .body("detail", containsString("VM fleet2-vm04 of tenant acme"));
+        as(DemoUser.CAROL).when().get("/api/v1/admin/hosts/" + fleet2).then().statusCode(200); // still there
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.state", equalTo("SHUTOFF"));
+        // without its machines it goes
+        as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments").then().statusCode(204);
+        as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + fleet2).then().statusCode(204);
+        as(DemoUser.CAROL).when().get("/api/v1/admin/hosts/" + fleet2).then().statusCode(404);
+    }
+
+    @Test
+    void unassigningAMachineEndsTheTenantsAccess() {
+        int id = assign("acme", fleet1, "f1ee7000-0001-4000-8000-000000000003").get(0);
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200).body("machine.name", equalTo("fleet1-vm03"));
+        as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments").then().statusCode(204);
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(404)
+                .body("detail", equalTo("There is no machine " + id + "."));
+        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(404);
+        as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(404);
+        as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
+                .body("items.id", not(hasItem(id)));
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id).then().statusCode(404);
+        // the domain itself is untouched on its host, only no longer acme's
+        as(DemoUser.CAROL).when().get("/api/v1/admin/vms").then().statusCode(200)
+                .body("domains.find { it.uuid == 'f1ee7000-0001-4000-8000-000000000003' && it.hostId == " + fleet1 + " }.state",
+                        equalTo("RUNNING"))
+                .body("domains.find { it.uuid == 'f1ee7000-0001-4000-8000-000000000003' && it.hostId == " + fleet1 + " }.tenant",
+                        nullValue());
     }
 }

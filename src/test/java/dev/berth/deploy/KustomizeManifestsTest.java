@@ -98,8 +98,7 @@ class KustomizeManifestsTest {
         assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath());
         assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath());
         assertTrue(env(c, "JAVA_OPTS").contains("--enable-native-access=ALL-UNNAMED"), "libvirt's JNA needs native access");
-        assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")), "a writable /tmp");
-        assertTrue(template.getSpec().getVolumes().stream().anyMatch(v -> v.getEmptyDir() != null), "/tmp is an emptyDir");
+        checkTmp("berth", c, template.getSpec());
         assertTrue(c.getEnvFrom().stream().anyMatch(e -> e.getSecretRef() != null && "berth-secrets".equals(e.getSecretRef().getName())));
 
         String sa = template.getSpec().getServiceAccountName();
@@ -156,9 +155,52 @@ class KustomizeManifestsTest {
         literal.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().add(new EnvVar("BERTH_DB_PASSWORD", "hunter2", null));
         assertThrows(AssertionError.class, () -> checkNoSecretsInClear(List.of(literal)));
 
-        Deployment root = (Deployment) Manifests.parseStrictly(good).get(0);
-        root.getSpec().getTemplate().getSpec().getSecurityContext().setRunAsUser(0L);
-        assertThrows(AssertionError.class, () -> checkPod("berth", root.getSpec().getTemplate(), List.of()));
+        // Each broken rule alone is caught, and by its own check (the message names it).
+        Map<String, java.util.function.Consumer<PodSpec>> breaks = new java.util.LinkedHashMap<>();
+        breaks.put("runAsUser", p -> p.getSecurityContext().setRunAsUser(0L));
+        breaks.put("automountServiceAccountToken", p -> p.setAutomountServiceAccountToken(null));
+        breaks.put("automountServiceAccountToken: true", p -> p.setAutomountServiceAccountToken(true));
+        breaks.put("allowPrivilegeEscalation", p -> p.getContainers().get(0).getSecurityContext().setAllowPrivilegeEscalation(true));
+        breaks.put("readOnlyRootFilesystem", p -> p.getContainers().get(0).getSecurityContext().setReadOnlyRootFilesystem(null));
+        breaks.put("drops all capabilities", p -> p.getContainers().get(0).getSecurityContext().getCapabilities().setDrop(List.of("NET_RAW")));
+        breaks.put("privileged", p -> p.getContainers().get(0).getSecurityContext().setPrivileged(true));
+        breaks.put("limit memory", p -> p.getContainers().get(0).getResources().getLimits().remove("memory"));
+        breaks.put("request cpu", p -> p.getContainers().get(0).getResources().getRequests().remove("cpu"));
+        breaks.put("readiness probe", p -> p.getContainers().get(0).setReadinessProbe(null));
+        breaks.put("runAsNonRoot", p -> {
+            p.getSecurityContext().setRunAsNonRoot(false);
+            if (p.getContainers().get(0).getSecurityContext().getRunAsNonRoot() != null) {
+                p.getContainers().get(0).getSecurityContext().setRunAsNonRoot(false);
+            }
+        });
+        breaks.forEach((rule, breakIt) -> {
+            Deployment broken = (Deployment) Manifests.parseStrictly(good).get(0);
+            breakIt.accept(broken.getSpec().getTemplate().getSpec());
+            AssertionError e = assertThrows(AssertionError.class, () -> checkPod("berth", broken.getSpec().getTemplate(), List.of()), rule);
+            assertTrue(e.getMessage().contains(rule.replace(": true", "")), rule + " caught by another check: " + e.getMessage());
+        });
+        checkPod("berth", ((Deployment) Manifests.parseStrictly(good).get(0)).getSpec().getTemplate(), List.of()); // unbroken: passes
+
+        // /tmp: mounted from a volume that is not an emptyDir, or from none
+        Map<String, java.util.function.Consumer<PodSpec>> tmpBreaks = new java.util.LinkedHashMap<>();
+        tmpBreaks.put("/tmp is an emptyDir", p -> {
+            var v = p.getVolumes().stream().filter(x -> x.getEmptyDir() != null).findFirst().orElseThrow();
+            v.setEmptyDir(null);
+            v.setHostPath(new io.fabric8.kubernetes.api.model.HostPathVolumeSource("/tmp", "Directory"));
+            p.getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("other").withNewEmptyDir().endEmptyDir().build());
+        });
+        tmpBreaks.put("exists", p -> p.getContainers().get(0).getVolumeMounts().stream()
+                .filter(m -> m.getMountPath().equals("/tmp")).forEach(m -> m.setName("no-such-volume")));
+        tmpBreaks.put("a writable /tmp", p -> p.getContainers().get(0).getVolumeMounts().removeIf(m -> m.getMountPath().equals("/tmp")));
+        tmpBreaks.put("/tmp is writable", p -> p.getContainers().get(0).getVolumeMounts().stream()
+                .filter(m -> m.getMountPath().equals("/tmp")).forEach(m -> m.setReadOnly(true)));
+        tmpBreaks.forEach((rule, breakIt) -> {
+            Deployment broken = (Deployment) Manifests.parseStrictly(good).get(0);
+            PodSpec p = broken.getSpec().getTemplate().getSpec();
+            breakIt.accept(p);
+            AssertionError e = assertThrows(AssertionError.class, () -> checkTmp("berth", p.getContainers().get(0), p), rule);
+            assertTrue(e.getMessage().contains(rule), rule + " caught by another check: " + e.getMessage());
+        });
     }
 
     // --- rules ------------------------------------------------------------------------------------------------
@@ -166,7 +208,8 @@ class KustomizeManifestsTest {
     /** Every container: readiness and liveness probes, CPU and memory requests and limits, non-root, no escalation, read-only root. */
     static void checkPod(String owner, PodTemplateSpec template, List<HasMetadata> objects) {
         PodSpec pod = template.getSpec();
-        assertFalse(Boolean.TRUE.equals(pod.getAutomountServiceAccountToken()), owner + ": no API token in the pod");
+        // absent means "as the ServiceAccount says", and Kubernetes' default there is to mount the token
+        assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), owner + ": automountServiceAccountToken: false");
         var podSec = pod.getSecurityContext();
         for (Container c : pod.getContainers()) {
             String where = owner + "/" + c.getName();
@@ -189,6 +232,16 @@ class KustomizeManifestsTest {
             assertTrue(sec.getCapabilities() != null && sec.getCapabilities().getDrop().contains("ALL"), where + ": drops all capabilities");
             assertFalse(Boolean.TRUE.equals(sec.getPrivileged()), where + ": privileged");
         }
+    }
+
+    /** A writable /tmp on a read-only root: the volume mounted there is an emptyDir (not any emptyDir of the pod). */
+    static void checkTmp(String owner, Container c, PodSpec pod) {
+        var tmp = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/tmp")).findFirst();
+        assertTrue(tmp.isPresent(), owner + ": a writable /tmp");
+        assertFalse(Boolean.TRUE.equals(tmp.get().getReadOnly()), owner + ": /tmp is writable");
+        var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(tmp.get().getName())).findFirst();
+        assertTrue(volume.isPresent(), owner + ": /tmp's volume " + tmp.get().getName() + " exists");
+        assertNotNull(volume.get().getEmptyDir(), owner + ": /tmp is an emptyDir");
     }
 
     static void assertProbe(String what, Probe p) {

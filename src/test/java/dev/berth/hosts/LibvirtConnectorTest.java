@@ -23,14 +23,11 @@ class LibvirtConnectorTest {
     private final LibvirtConnector connector = new LibvirtConnector();
 
     @Test
-    void kindIsKvm() {
-        assertEquals(HostKind.KVM, connector.kind());
-    }
-
-    @Test
     @Timeout(60)
     void defaultTestHostGivesTheDriversBuiltInFacts() throws Exception {
+        long t0 = System.nanoTime();
         HostFacts facts = probe("test:///default");
+        long callMillis = (System.nanoTime() - t0) / 1_000_000;
 
         // libvirt's built-in test node: 2 NUMA nodes x 2 sockets x 2 cores x 2 threads, 3 GiB, one running domain
         assertEquals(16, facts.cpus());
@@ -42,7 +39,8 @@ class LibvirtConnectorTest {
         assertTrue(facts.version().matches("TEST \\d+\\.\\d+\\.\\d+, libvirt \\d+\\.\\d+\\.\\d+"), facts.version());
         assertNull(facts.containers());
         assertNull(facts.runningContainers());
-        assertTrue(facts.latencyMillis() >= 0);
+        // the latency is measured inside the call, so it cannot exceed the call
+        assertTrue(facts.latencyMillis() >= 0 && facts.latencyMillis() <= callMillis + 1, facts.latencyMillis() + " ms in a " + callMillis + " ms call");
     }
 
     @Test

@@ -102,14 +102,37 @@ class BucketPagesTest {
         given().auth().oauth2(DemoUser.BOB.token()).get("/usage").then().statusCode(200)
                 .body(containsString("id=\"usage-meters\"")).body(containsString("Access keys"))
                 .body(containsString("id=\"refusals-none\""));
-        // reaching a limit shows why things are refused, and the refused attempt itself
-        q.put("buckets", 0);
+        // Reaching a limit shows why things are refused, and the refused attempt itself. A limit is reached only
+        // when something is used, so globex gets a bucket and a quota of exactly the buckets it has.
+        String kept = unique("kept");
+        Storage.bucket(DemoUser.BOB, kept);
+        int buckets = dev.berth.support.Api.as(DemoUser.BOB).get("/api/v1/quota").then().statusCode(200).extract().path("usage.buckets");
+        q.put("buckets", buckets);
         dev.berth.support.Api.as(DemoUser.CAROL).body(q).put("/api/v1/admin/tenants/globex/quota").then().statusCode(200);
-        form(DemoUser.BOB).formParam("name", unique("refused")).post("/storage/buckets").then().statusCode(409)
+        try {
+            refusedBucketIsShown(buckets);
+        } finally { // later tests need globex's room back, also after a failure here
+            dev.berth.support.Api.as(DemoUser.BOB).delete("/api/v1/buckets/" + kept).then().statusCode(204);
+            Storage.quota("globex", "1 GiB", "2 GiB");
+        }
+    }
+
+    private static void refusedBucketIsShown(int buckets) {
+        String refused = unique("refused");
+        form(DemoUser.BOB).formParam("name", refused).post("/storage/buckets").then().statusCode(409)
                 .body(containsString("bucket quota is reached"));
-        given().auth().oauth2(DemoUser.BOB.token()).get("/usage").then().statusCode(200)
-                .body(not(containsString("acme")));
-        Storage.quota("globex", "1 GiB", "2 GiB");
+        String page = given().auth().oauth2(DemoUser.BOB.token()).get("/usage").then().statusCode(200)
+                .body(not(containsString("id=\"refusals-none\""))).body(not(containsString("id=\"refused-none\"")))
+                .body(not(containsString("acme")))
+                .extract().asString();
+        String refusals = match(page, "(?s)id=\"refusals\">(.*?)</ul>");
+        assertEquals(true, refusals.contains("<li>New buckets are refused (" + buckets + " of " + buckets + "): delete one"), refusals);
+        // the attempt: who, what (action and name) and why, in one row of the table
+        String table = match(page, "(?s)id=\"refused\">(.*?)</table>");
+        String row = match(table, "(?s)(<tr[^>]*>(?:(?!</tr>).)*" + Pattern.quote(refused) + ".*?</tr>)");
+        assertEquals(true, row.contains(">bob<"), row);
+        assertEquals(true, row.contains("<code>bucket.create</code> " + refused), row);
+        assertEquals(true, row.contains("The bucket quota is reached: " + buckets + " of " + buckets + " buckets exist."), row);
     }
 
     @Test

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The snippets Berth renders for a key, executed verbatim on this machine: s3fs (command and fstab line), rclone
  * (command and the systemd unit's ExecStart), mc and the AWS CLI. Only the paths the snippets choose
- * ({@code /etc/berth}, {@code /mnt/<bucket>}) move into a temporary directory.
+ * ({@code /etc/berth}, {@code /mnt/<bucket>}) move into a temporary directory. Every mount is checked both ways over
+ * S3 and read by a non-root user (README, "Mount instructions").
  */
 @QuarkusTest
 class MountTest {
@@ -98,7 +99,7 @@ class MountTest {
         try {
             rw.run("s3fs-mount");
             Shell.awaitMounted(mp, null, null);
-            bothWays(rw, "s3fs");
+            bothWays(rw, "s3fs-command");
         } finally {
             Shell.unmount(mp);
         }
@@ -110,7 +111,7 @@ class MountTest {
             Shell.Result r = Shell.run(rw.home(), "mount -T " + fstab + " " + mp);
             assertEquals(0, r.exit(), r.output());
             Shell.awaitMounted(mp, null, null);
-            assertEquals("written through S3", Files.readString(mp.resolve("from-s3.txt")));
+            bothWays(rw, "s3fs-fstab");
         } finally {
             Shell.unmount(mp);
         }
@@ -120,7 +121,7 @@ class MountTest {
         try {
             ro.run("s3fs-mount");
             Shell.awaitMounted(ro.mountPoint(), null, null);
-            assertEquals("written through s3fs", Files.readString(ro.mountPoint().resolve("from-mount.txt")));
+            assertEquals("written through s3fs-command", Files.readString(ro.mountPoint().resolve("from-mount-s3fs-command.txt")));
             assertThrows(IOException.class, () -> Files.writeString(ro.mountPoint().resolve("nope.txt"), "x"));
         } finally {
             Shell.unmount(ro.mountPoint());
@@ -139,7 +140,7 @@ class MountTest {
         try {
             rw.run("rclone-mount");
             Shell.awaitMounted(mp, null, null);
-            bothWays(rw, "rclone");
+            bothWays(rw, "rclone-command");
         } finally {
             Shell.unmount(mp);
         }
@@ -153,7 +154,7 @@ class MountTest {
         Process service = Shell.start(rw.home(), start, log);
         try {
             Shell.awaitMounted(mp, service, log);
-            assertEquals("written through S3", Files.readString(mp.resolve("from-s3.txt")));
+            bothWays(rw, "rclone-systemd");
         } finally {
             Shell.unmount(mp);
             if (!service.waitFor(30, TimeUnit.SECONDS)) {
@@ -166,7 +167,7 @@ class MountTest {
         try {
             ro.run("rclone-mount");
             Shell.awaitMounted(ro.mountPoint(), null, null);
-            assertEquals("written through rclone", Files.readString(ro.mountPoint().resolve("from-mount.txt")));
+            assertEquals("written through rclone-command", Files.readString(ro.mountPoint().resolve("from-mount-rclone-command.txt")));
             assertThrows(IOException.class, () -> Files.writeString(ro.mountPoint().resolve("nope.txt"), "x"));
         } finally {
             Shell.unmount(ro.mountPoint());
@@ -194,28 +195,33 @@ class MountTest {
         as(DemoUser.ALICE).delete("/api/v1/buckets/" + bucket + "?confirm=" + bucket).then().statusCode(204);
     }
 
-    /** A file put through S3 reads through the mount; a file written through the mount reads through S3; others read it too. */
-    private static void bothWays(Case c, String tool) throws Exception {
+    /**
+     * A file put through S3 reads through the mount; a file written through the mount reads through S3; a user other
+     * than root reads through the mount. Each mount ({@code how}) gets files of its own, so none passes on another's.
+     */
+    private static void bothWays(Case c, String how) throws Exception {
         Path mp = c.mountPoint();
         S3 s3 = c.s3();
-        s3.put(c.bucket(), "from-s3.txt", "written through S3");
-        assertEquals("written through S3", Files.readString(mp.resolve("from-s3.txt")));
-        Files.writeString(mp.resolve("from-mount.txt"), "written through " + tool);
+        String fromS3 = "from-s3-" + how + ".txt";
+        String fromMount = "from-mount-" + how + ".txt";
+        s3.put(c.bucket(), fromS3, "written through S3 for " + how);
+        assertEquals("written through S3 for " + how, Files.readString(mp.resolve(fromS3)));
+        Files.writeString(mp.resolve(fromMount), "written through " + how);
         // rclone uploads a closed file in the background (--vfs-cache-mode writes): wait until it is there
         String seen = null;
         for (int i = 0; i < 600 && seen == null; i++) {
-            String outcome = S3.outcome(() -> s3.get(c.bucket(), "from-mount.txt"));
+            String outcome = S3.outcome(() -> s3.get(c.bucket(), fromMount));
             if (outcome.equals("OK")) {
-                seen = s3.get(c.bucket(), "from-mount.txt");
+                seen = s3.get(c.bucket(), fromMount);
             } else {
                 Thread.sleep(100);
             }
         }
-        assertEquals("written through " + tool, seen);
+        assertEquals("written through " + how, seen);
         // allow_other with a umask that lets others read: a user other than root reads the file
-        Shell.Result other = Shell.run(c.home(), "setpriv --reuid=65534 --regid=65534 --clear-groups cat " + mp.resolve("from-s3.txt"));
+        Shell.Result other = Shell.run(c.home(), "setpriv --reuid=65534 --regid=65534 --clear-groups cat " + mp.resolve(fromS3));
         assertEquals(0, other.exit(), other.output());
-        assertEquals("written through S3", other.output());
+        assertEquals("written through S3 for " + how, other.output());
     }
 
     private static String line(String unit, String prefix) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.berth.hosts.HostService;
 import dev.berth.support.DemoUser;
+import dev.berth.support.S3;
 import dev.berth.support.DockerCli;
 import dev.berth.tenancy.TenantService;
 import io.quarkus.test.junit.QuarkusTest;
@@ -61,9 +62,13 @@ class StorageApiTest {
     @Test
     @Timeout(240)
     void aliceAndBobEachGetTheirOwnInstance() throws Exception {
-        as(DemoUser.ALICE).when().get("/api/v1/storage").then().statusCode(200)
-                .body("status", equalTo("NOT_ACTIVATED"))
-                .body("limits.memoryBytes", notNullValue());
+        // before activation the limits shown are the tenant's quota, not defaults of the page
+        as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200); // acme exists from alice's first request on
+        var quota = tenants.quota("acme");
+        JsonPath before = as(DemoUser.ALICE).when().get("/api/v1/storage").then().statusCode(200)
+                .body("status", equalTo("NOT_ACTIVATED")).extract().jsonPath();
+        assertEquals(quota.containerMemoryBytes(), before.getLong("limits.memoryBytes"));
+        assertEquals(quota.containerMilliCpus() / 1000.0, before.getDouble("limits.cpus"), 1e-9);
 
         String created = as(DemoUser.ALICE).when().post("/api/v1/storage").then().statusCode(202)
                 .header("Location", containsString("/api/v1/storage"))
@@ -88,17 +93,24 @@ class StorageApiTest {
 
         StorageFixtures.put(a, "acme-data", "only-acme", "acme's");
         var bobWithAcmesObject = new InstanceAccess(b.tenantId(), b.endpoint(), b.rootUser(), b.rootPassword());
-        org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-                () -> StorageFixtures.get(bobWithAcmesObject, "acme-data", "only-acme"), "globex's instance has no acme data");
+        assertEquals("NoSuchBucket", S3.outcome(() -> StorageFixtures.get(bobWithAcmesObject, "acme-data", "only-acme")),
+                "globex's instance has no acme data");
+        var acmesRootOnGlobex = new InstanceAccess(b.tenantId(), b.endpoint(), a.rootUser(), a.rootPassword());
+        assertEquals("InvalidAccessKeyId", S3.outcome(() -> StorageFixtures.get(acmesRootOnGlobex, "acme-data", "only-acme")),
+                "acme's root is unknown to globex's instance");
 
-        as(DemoUser.CAROL).when().get("/api/v1/admin/storage").then().statusCode(200)
+        var dockerHosts = hosts.list().stream().filter(h -> h.kind() == dev.berth.hosts.HostKind.DOCKER && h.enabled())
+                .map(dev.berth.hosts.HostView::name).toList();
+        as(DemoUser.CAROL).queryParam("size", 500).when().get("/api/v1/admin/storage").then().statusCode(200)
                 .body("items.tenant", hasItem("acme"))
                 .body("items.tenant", hasItem("globex"))
                 // placed on one of the enabled Docker hosts (other test classes register this engine too)
-                .body("items.find { it.tenant == 'acme' }.host", notNullValue())
-                .body("items.find { it.tenant == 'acme' }.uptime", notNullValue())
-                .body("total", notNullValue())
-                .body("orphans", notNullValue());
+                .body("items.find { it.tenant == 'acme' }.host", org.hamcrest.Matchers.in(dockerHosts))
+                .body("items.find { it.tenant == 'acme' }.port", equalTo(Integer.parseInt(a.endpoint().substring(a.endpoint().lastIndexOf(':') + 1))))
+                // ready for seconds or minutes by now: the uptime the page shows, in its own format
+                .body("items.find { it.tenant == 'acme' }.uptime", org.hamcrest.Matchers.matchesPattern("\\d+ (s|min)"))
+                .body("total", org.hamcrest.Matchers.greaterThanOrEqualTo(2))
+                .body("orphans.findAll { it.tenant == 'acme' || it.tenant == 'globex' }", org.hamcrest.Matchers.hasSize(0));
     }
 
     @Test

@@ -135,7 +135,8 @@ class StorageFaultTest {
         StorageFixtures.put(access, "data", "hello.txt", "hello " + slug);
         assertEquals("hello " + slug, StorageFixtures.get(access, "data", "hello.txt"));
         var wrong = new InstanceAccess(access.tenantId(), access.endpoint(), "minioadmin", "minioadmin");
-        assertThrows(Exception.class, () -> StorageFixtures.get(wrong, "data", "hello.txt"), "MinIO's default credentials do not work");
+        assertEquals("InvalidAccessKeyId", dev.berth.support.S3.outcome(() -> StorageFixtures.get(wrong, "data", "hello.txt")),
+                "MinIO's default credentials do not work");
         assertEquals(1, audited(slug, "storage.activate", Outcome.OK));
         assertEquals(1, audited(slug, "storage.ready", Outcome.OK));
     }
@@ -382,11 +383,15 @@ class StorageFaultTest {
         DockerCli.run("create", "--name", name, "--label", "berth.scope=" + DockerCli.TEST_SCOPE, "--label",
                 "berth.tenant=nobody", "--label", "berth.instance=987654321", config.image());
 
-        reconciler.reconcileAll();
+        // Seen on every pass, reported on the first only: the audit log does not grow by one row per pass.
+        for (int pass = 0; pass < 3; pass++) {
+            reconciler.reconcileAll();
+        }
 
         assertTrue(reconciler.orphans().stream().anyMatch(o -> o.container().equals(name) && "987654321".equals(o.instance())),
                 reconciler.orphans().toString());
-        assertEquals(1, audited("nobody", "storage.orphan", Outcome.FAILED));
+        assertEquals(1, (long) QuarkusTransaction.requiringNew().call(() -> AuditEvent.count(
+                "tenant = 'nobody' and action = 'storage.orphan' and outcome = ?1 and target like ?2", Outcome.FAILED, name + " on %")));
         assertEquals("created", inspect(name, "{{.State.Status}}"), "left untouched");
         DockerCli.run("rm", "-f", name);
     }

@@ -28,7 +28,9 @@ class AuthorizationMatrixTest {
     static final String FORM = "form";
     static final String JSON = "json";
     static final String BUCKET = "authz-acme";
-    private static boolean bucketMade;
+    /** Real resources of acme for the placeholders in the paths, made once before the first row. */
+    private static java.util.Map<String, String> real;
+    private static int host = -1;
 
     static Stream<Arguments> routes() {
         return Stream.of(
@@ -51,15 +53,20 @@ class AuthorizationMatrixTest {
                 Arguments.of("POST", "/api/v1/admin/storage/99999999/resume", null, 401, 403, 403, 404, 403),
                 Arguments.of("DELETE", "/api/v1/admin/storage/99999999?data=keep&confirm=acme", null, 401, 403, 403, 404, 403),
                 Arguments.of("POST", "/tenant", FORM, LOGIN, 403, 403, 403, 403),
-                Arguments.of("GET", "/machines/99999999", null, LOGIN, 404, 404, 404, 404),
-                Arguments.of("GET", "/machines/99999999/state", null, LOGIN, 404, 404, 404, 404),
-                Arguments.of("GET", "/machines/99999999/graphs", null, LOGIN, 404, 404, 404, 404),
-                Arguments.of("POST", "/machines/99999999/actions/start", FORM, LOGIN, 404, 404, 404, 403),
-                Arguments.of("GET", "/machines/99999999/console", null, LOGIN, 404, 404, 404, 404),
-                Arguments.of("POST", "/machines/99999999/console/ticket", FORM, LOGIN, 404, 404, 404, 403),
+                // {vm}: a real, running acme machine with a VNC display (made before the table runs). Alice reaches it (start:
+                // 409, it runs already, so nothing changes; a console ticket: 409, the test driver's display has no TCP
+                // port); bob gets the 404 of an unknown machine; carol belongs to no tenant.
+                Arguments.of("GET", "/machines/{vm}", null, LOGIN, 200, 404, 404, 404),
+                Arguments.of("GET", "/machines/{vm}/state", null, LOGIN, 200, 404, 404, 404),
+                Arguments.of("GET", "/machines/{vm}/graphs", null, LOGIN, 200, 404, 404, 404),
+                Arguments.of("POST", "/machines/{vm}/actions/start", FORM, LOGIN, 303, 404, 404, 403),
+                Arguments.of("GET", "/machines/{vm}/console", null, LOGIN, 200, 404, 404, 404),
+                Arguments.of("POST", "/machines/{vm}/console/ticket", FORM, LOGIN, 409, 404, 404, 403),
+                Arguments.of("GET", "/admin/vms/{vm}/console", null, LOGIN, 403, 403, 200, 403),
+                Arguments.of("POST", "/admin/vms/{vm}/console/ticket", FORM, LOGIN, 403, 403, 409, 403),
                 Arguments.of("GET", "/admin/vms/99999999/console", null, LOGIN, 403, 403, 404, 403),
-                Arguments.of("POST", "/admin/vms/99999999/console/ticket", FORM, LOGIN, 403, 403, 404, 403),
-                Arguments.of("POST", "/api/v1/vms/99999999/console", null, 401, 404, 404, 404, 403),
+                Arguments.of("POST", "/api/v1/vms/{vm}/console", null, 401, 409, 404, 404, 403),
+                Arguments.of("POST", "/api/v1/admin/vms/{vm}/console", null, 401, 403, 403, 409, 403),
                 Arguments.of("POST", "/api/v1/admin/vms/99999999/console", null, 401, 403, 403, 404, 403),
                 // the console WebSocket: its ticket authenticates it, so a plain GET is a 400 for everyone
                 // (refused tickets: ConsoleTest)
@@ -70,9 +77,10 @@ class AuthorizationMatrixTest {
                 Arguments.of("POST", "/admin/vms/assign", FORM, LOGIN, 403, 403, 400, 403),
                 Arguments.of("POST", "/admin/vms/unassign", FORM, LOGIN, 403, 403, 404, 403),
                 Arguments.of("GET", "/api/v1/vms", null, 401, 200, 200, 404, 200),
+                Arguments.of("GET", "/api/v1/vms/{vm}", null, 401, 200, 404, 404, 404),
+                Arguments.of("GET", "/api/v1/vms/{vm}/stats", null, 401, 200, 404, 404, 404),
+                Arguments.of("POST", "/api/v1/vms/{vm}/actions/start", null, 401, 409, 404, 404, 403),
                 Arguments.of("GET", "/api/v1/vms/99999999", null, 401, 404, 404, 404, 404),
-                Arguments.of("GET", "/api/v1/vms/99999999/stats", null, 401, 404, 404, 404, 404),
-                Arguments.of("POST", "/api/v1/vms/99999999/actions/start", null, 401, 404, 404, 404, 403),
                 Arguments.of("GET", "/api/v1/admin/vms", null, 401, 403, 403, 200, 403),
                 Arguments.of("POST", "/api/v1/admin/vms/assignments", JSON, 401, 403, 403, 400, 403),
                 Arguments.of("DELETE", "/api/v1/admin/vms/assignments", JSON, 401, 403, 403, 400, 403),
@@ -117,39 +125,95 @@ class AuthorizationMatrixTest {
                 Arguments.of("PUT", "/api/v1/admin/tenants/globex/quota", JSON, 401, 403, 403, 400, 403),
                 Arguments.of("GET", "/api/v1/admin/audit", null, 401, 403, 403, 200, 403),
                 Arguments.of("GET", "/api/v1/admin/audit/export", null, 401, 403, 403, 200, 403),
-                // buckets: authz-acme is a real, empty acme bucket (made before the table runs); bob and carol get
-                // the 404 of an unknown bucket. Changes go to buckets that do not exist, so nothing changes.
+                // buckets: authz-acme is a real, empty acme bucket and {key} a real acme key in it (made before the table
+                // runs); bob and carol get the 404 of an unknown bucket or key. Rows where alice's call really changes
+                // something ({doomed…} buckets, {keyRevoke}/{keyDelete} keys) get a fresh resource of their own.
                 Arguments.of("GET", "/storage/buckets", null, LOGIN, 200, 200, 303, 200),
                 Arguments.of("POST", "/storage/buckets", FORM, LOGIN, 400, 400, 404, 403),
                 Arguments.of("GET", "/storage/buckets/" + BUCKET, null, LOGIN, 200, 404, 404, 404),
-                Arguments.of("POST", "/storage/buckets/no-such-bucket/versioning", FORM, LOGIN, 404, 404, 404, 403),
+                Arguments.of("POST", "/storage/buckets/" + BUCKET + "/versioning", FORM, LOGIN, 303, 404, 404, 403),
                 Arguments.of("GET", "/storage/buckets/" + BUCKET + "/delete", null, LOGIN, 200, 404, 404, 404),
-                Arguments.of("POST", "/storage/buckets/no-such-bucket/delete", FORM, LOGIN, 404, 404, 404, 403),
+                Arguments.of("POST", "/storage/buckets/{doomedPage}/delete", FORM, LOGIN, 303, 404, 404, 403),
                 Arguments.of("POST", "/storage/buckets/" + BUCKET + "/keys", FORM, LOGIN, 400, 404, 404, 403),
-                Arguments.of("GET", "/storage/buckets/" + BUCKET + "/keys/BKNOSUCHKEY/revoke", null, LOGIN, 404, 404, 404, 404),
-                Arguments.of("POST", "/storage/buckets/" + BUCKET + "/keys/BKNOSUCHKEY/revoke", FORM, LOGIN, 404, 404, 404, 403),
+                Arguments.of("GET", "/storage/buckets/" + BUCKET + "/keys/{key}/revoke", null, LOGIN, 200, 404, 404, 404),
+                Arguments.of("POST", "/storage/buckets/" + BUCKET + "/keys/{keyRevoke}/revoke", FORM, LOGIN, 303, 404, 404, 403),
+                Arguments.of("GET", "/storage/buckets/" + BUCKET + "/keys/{key}/mount", null, LOGIN, 200, 404, 404, 404),
                 Arguments.of("GET", "/storage/buckets/" + BUCKET + "/keys/BKNOSUCHKEY/mount", null, LOGIN, 404, 404, 404, 404),
                 Arguments.of("GET", "/usage", null, LOGIN, 200, 200, 303, 200),
                 Arguments.of("GET", "/admin/tenants/globex/keys", null, LOGIN, 403, 403, 200, 403),
-                Arguments.of("POST", "/admin/tenants/globex/keys/BKNOSUCHKEY/revoke", FORM, LOGIN, 403, 403, 404, 403),
+                // an acme key named under globex is unknown there, even to an administrator (and stays unrevoked)
+                Arguments.of("POST", "/admin/tenants/globex/keys/{key}/revoke", FORM, LOGIN, 403, 403, 404, 403),
                 Arguments.of("GET", "/api/v1/admin/tenants/globex/keys", null, 401, 403, 403, 200, 403),
-                Arguments.of("DELETE", "/api/v1/admin/tenants/globex/keys/BKNOSUCHKEY", null, 401, 403, 403, 404, 403),
+                Arguments.of("DELETE", "/api/v1/admin/tenants/globex/keys/{key}", null, 401, 403, 403, 404, 403),
                 Arguments.of("GET", "/api/v1/buckets", null, 401, 200, 200, 404, 200),
                 Arguments.of("POST", "/api/v1/buckets", JSON, 401, 400, 400, 404, 403),
                 Arguments.of("GET", "/api/v1/buckets/" + BUCKET, null, 401, 200, 404, 404, 404),
-                Arguments.of("DELETE", "/api/v1/buckets/no-such-bucket", null, 401, 404, 404, 404, 403),
+                Arguments.of("DELETE", "/api/v1/buckets/{doomedApi}", null, 401, 204, 404, 404, 403),
                 Arguments.of("PUT", "/api/v1/buckets/" + BUCKET + "/versioning", JSON, 401, 400, 404, 404, 403),
                 Arguments.of("GET", "/api/v1/buckets/" + BUCKET + "/keys", null, 401, 200, 404, 404, 404),
                 Arguments.of("POST", "/api/v1/buckets/" + BUCKET + "/keys", JSON, 401, 400, 404, 404, 403),
-                Arguments.of("DELETE", "/api/v1/buckets/" + BUCKET + "/keys/BKNOSUCHKEY", null, 401, 404, 404, 404, 403),
-                Arguments.of("GET", "/api/v1/buckets/" + BUCKET + "/keys/BKNOSUCHKEY/mount?tool=s3fs", null, 401, 404, 404, 404, 404),
+                Arguments.of("DELETE", "/api/v1/buckets/" + BUCKET + "/keys/{keyDelete}", null, 401, 204, 404, 404, 403),
+                Arguments.of("GET", "/api/v1/buckets/" + BUCKET + "/keys/{key}/mount?tool=s3fs", null, 401, 200, 404, 404, 404),
                 Arguments.of("GET", "/q/health/ready", null, 200, 200, 200, 200, 200),
                 Arguments.of("GET", "/q/openapi", null, 200, 200, 200, 200, 200));
+    }
+
+    /**
+     * The rows name acme's real resources by placeholder: bob must not tell them from unknown ones, while alice
+     * reaches them (a 404 for an id that exists nowhere proves nothing about who may see it).
+     */
+    private static String substitute(String path) {
+        if (real == null) {
+            real = makeRealResources();
+        }
+        for (var e : real.entrySet()) {
+            path = path.replace("{" + e.getKey() + "}", e.getValue());
+        }
+        assertEquals(false, path.contains("{"), "unknown placeholder in " + path);
+        return path;
+    }
+
+    private static java.util.Map<String, String> makeRealResources() {
+        given().auth().oauth2(DemoUser.ALICE.token()).get("/api/v1/me").then().statusCode(200);
+        given().auth().oauth2(DemoUser.BOB.token()).get("/api/v1/me").then().statusCode(200);
+        // Ready instances for acme and globex: the bucket rows reach a real instance (activation finds them). Room
+        // for the keys and buckets below, whatever quota an earlier test class left.
+        Storage.quota("acme", "1 GiB", "2 GiB");
+        Storage.ready("acme", "globex");
+        int status = given().auth().oauth2(DemoUser.ALICE.token()).contentType("application/json")
+                .body("{\"name\": \"" + BUCKET + "\"}").post("/api/v1/buckets").statusCode();
+        assertEquals(true, status == 201 || status == 400, "bucket " + BUCKET + ": " + status); // 400: made by an earlier run
+        var m = new java.util.HashMap<String, String>();
+        m.put("key", Storage.key(DemoUser.ALICE, BUCKET, "read-only").getString("key.accessKey"));
+        m.put("keyRevoke", Storage.key(DemoUser.ALICE, BUCKET, "read-only").getString("key.accessKey"));
+        m.put("keyDelete", Storage.key(DemoUser.ALICE, BUCKET, "read-only").getString("key.accessKey"));
+        for (String doomed : new String[]{"doomedPage", "doomedApi"}) {
+            String name = dev.berth.support.Api.unique("authz-doomed");
+            Storage.bucket(DemoUser.ALICE, name);
+            m.put(doomed, name);
+        }
+        // fleet1-vm01 of the test driver: running, with a VNC display; assigned to acme
+        var hostBody = java.util.Map.of("name", dev.berth.support.Api.unique("authz-kvm"), "kind", "KVM",
+                "uri", "test://" + java.nio.file.Path.of("src/test/resources/libvirt/fleet-1.xml").toAbsolutePath());
+        host = dev.berth.support.Api.as(DemoUser.CAROL).body(hostBody).post("/api/v1/admin/hosts").then().statusCode(201)
+                .extract().path("id");
+        var domains = java.util.List.of(java.util.Map.of("hostId", host, "uuid", "f1ee7000-0001-4000-8000-000000000001"));
+        java.util.List<Integer> ids = dev.berth.support.Api.as(DemoUser.CAROL)
+                .body(java.util.Map.of("tenant", "acme", "domains", domains)).post("/api/v1/admin/vms/assignments")
+                .then().statusCode(201).extract().path("ids");
+        m.put("vm", String.valueOf(ids.get(0)));
+        return m;
     }
 
     /** The storage the activation rows started is removed with its data, containers and all. */
     @AfterAll
     static void removeActivatedStorage() {
+        if (real != null && host >= 0) { // the machine and its host go first: a host with machines cannot be removed
+            var cleaner = new dev.berth.audit.Actor("authorization-test", null, null);
+            io.quarkus.arc.Arc.container().instance(dev.berth.compute.MachineService.class).get()
+                    .unassign(cleaner, java.util.List.of(Long.parseLong(real.get("vm"))));
+            io.quarkus.arc.Arc.container().instance(dev.berth.hosts.HostService.class).get().delete(cleaner, host);
+        }
         var storage = io.quarkus.arc.Arc.container().instance(dev.berth.storage.StorageService.class).get();
         var reconciler = io.quarkus.arc.Arc.container().instance(dev.berth.storage.Reconciler.class).get();
         for (String slug : new String[]{"acme", "globex"}) {
@@ -164,14 +228,7 @@ class AuthorizationMatrixTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("routes")
     void route(String method, String path, String body, int anonymous, int alice, int bob, int carol, int suspended) {
-        if (!bucketMade) { // alice's bucket, for the rows where bob must not tell it from an unknown one
-            // Ready instances for acme and globex: the bucket rows reach a real instance (activation finds them).
-            Storage.ready("acme", "globex");
-            int status = given().auth().oauth2(DemoUser.ALICE.token()).contentType("application/json")
-                    .body("{\"name\": \"" + BUCKET + "\"}").post("/api/v1/buckets").statusCode();
-            assertEquals(true, status == 201 || status == 400, "bucket " + BUCKET + ": " + status); // 400: made by an earlier run
-            bucketMade = true;
-        }
+        path = substitute(path);
         // bob signs in first so that globex exists before carol looks at it
         check(method, path, body, null, anonymous);
         check(method, path, body, DemoUser.BOB, bob);
