@@ -204,26 +204,7 @@ class LeaseTwoProcessesIT {
 
     /** n requests released at the same moment; their status codes. */
     static List<Integer> race(int n, java.util.function.IntFunction<java.net.http.HttpResponse<String>> request) throws Exception {
-        var gate = new CountDownLatch(1);
-        var pool = Executors.newFixedThreadPool(n);
-        try {
-            var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
-            for (int i = 0; i < n; i++) {
-                int k = i;
-                futures.add(pool.submit(() -> {
-                    gate.await();
-                    return request.apply(k).statusCode();
-                }));
-            }
-            gate.countDown();
-            var codes = new java.util.ArrayList<Integer>();
-            for (var f : futures) {
-                codes.add(f.get());
-            }
-            return codes;
-        } finally {
-            pool.shutdownNow();
-        }
+        return dev.berth.support.Race.of(n, i -> request.apply(i).statusCode());
     }
 
     /** Containers and volumes of this test's own storage scope: never another run's, never production's. */

@@ -14,9 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,26 +41,7 @@ class QuotaRaceTest {
     }
 
     static List<Integer> race(IntFunction<Response> request) throws Exception {
-        var gate = new CountDownLatch(1);
-        var pool = Executors.newFixedThreadPool(PARALLEL);
-        try {
-            var futures = new ArrayList<Future<Integer>>();
-            for (int i = 0; i < PARALLEL; i++) {
-                int k = i;
-                futures.add(pool.submit(() -> {
-                    gate.await();
-                    return request.apply(k).statusCode();
-                }));
-            }
-            gate.countDown();
-            var codes = new ArrayList<Integer>();
-            for (var f : futures) {
-                codes.add(f.get());
-            }
-            return codes;
-        } finally {
-            pool.shutdownNow();
-        }
+        return dev.berth.support.Race.of(PARALLEL, i -> request.apply(i).statusCode());
     }
 
     static void exactlyTwo(List<Integer> codes, int created) {
