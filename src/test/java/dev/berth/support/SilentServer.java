@@ -16,6 +16,7 @@ public final class SilentServer implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();
     private final AtomicInteger hungUpByClient = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SilentServer() throws IOException {
         server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
@@ -52,12 +53,17 @@ public final class SilentServer implements AutoCloseable {
             }
             hungUpByClient.incrementAndGet();
         } catch (IOException e) {
-            // we closed it ourselves
+            // A client that aborts its connection resets it (HttpClient closes immediately, SO_LINGER 0): that is a
+            // hang-up too. Only sockets this server closed itself do not count.
+            if (!closing.get()) {
+                hungUpByClient.incrementAndGet();
+            }
         }
     }
 
     @Override
     public void close() throws IOException {
+        closing.set(true);
         server.close();
         for (Socket socket : accepted) {
             socket.close();
