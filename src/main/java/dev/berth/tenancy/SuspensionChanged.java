@@ -5,7 +5,4 @@ package dev.berth.tenancy;
  * can follow: tenancy does not know who listens.
  */
 public record SuspensionChanged(long tenantId, String slug, boolean suspended, boolean keepDataAccess) {
-    public boolean dataCutOff() {
-        return suspended && !keepDataAccess;
-    }
 }

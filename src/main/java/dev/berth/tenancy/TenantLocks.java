@@ -38,13 +38,6 @@ public class TenantLocks {
         }
     }
 
-    public void exclusive(long tenantId, Runnable work) {
-        exclusive(tenantId, () -> {
-            work.run();
-            return null;
-        });
-    }
-
     private static boolean lockRow(long tenantId) {
         return !Panache.getEntityManager()
                 .createNativeQuery("select tenant_id from tenant_lock where tenant_id = ?1 for update")

@@ -134,20 +134,10 @@ class ConcurrencyBenchmark {
     }
 
     static String uuid(int h, int d) {
-        return "c0c0c000-%04d-4000-8000-%012d".formatted(h, d);
+        return MachineListBenchmark.uuid("c0c0c000", h, d);
     }
 
     static String hostXml(int h) {
-        var sb = new StringBuilder("<node>\n  <cpu><nodes>1</nodes><sockets>1</sockets><cores>16</cores><threads>2</threads><mhz>2400</mhz></cpu>\n  <memory>268435456</memory>\n");
-        for (int d = 0; d < DOMAINS; d++) {
-            sb.append("""
-                      <domain type='test'>
-                        <name>conc-h%02d-vm%02d</name><uuid>%s</uuid>
-                        <memory unit='KiB'>1048576</memory><vcpu>2</vcpu>
-                        <os><type arch='x86_64'>hvm</type></os>
-                      </domain>
-                    """.formatted(h, d, uuid(h, d)));
-        }
-        return sb.append("</node>\n").toString();
+        return MachineListBenchmark.hostXml("conc", "c0c0c000", h, DOMAINS);
     }
 }

@@ -136,20 +136,29 @@ class MachineListBenchmark {
     }
 
     static String uuid(int h, int d) {
-        return "be0c0000-%04d-4000-8000-%012d".formatted(h, d);
+        return uuid("be0c0000", h, d);
+    }
+
+    static String uuid(String prefix, int h, int d) {
+        return "%s-%04d-4000-8000-%012d".formatted(prefix, h, d);
     }
 
     static String hostXml(int h) {
+        return hostXml("bench", "be0c0000", h, DOMAINS);
+    }
+
+    /** A libvirt test-driver host file: {@code domains} running domains named {@code <name>-hNN-vmNN}. */
+    static String hostXml(String name, String uuidPrefix, int h, int domains) {
         var sb = new StringBuilder("<node>\n  <cpu><nodes>1</nodes><sockets>1</sockets><cores>16</cores><threads>2</threads><mhz>2400</mhz></cpu>\n  <memory>268435456</memory>\n");
-        for (int d = 0; d < DOMAINS; d++) {
+        for (int d = 0; d < domains; d++) {
             sb.append("""
                       <domain type='test'>
-                        <name>bench-h%02d-vm%02d</name><uuid>%s</uuid>
+                        <name>%s-h%02d-vm%02d</name><uuid>%s</uuid>
                         <memory unit='KiB'>1048576</memory><vcpu>2</vcpu>
                         <os><type arch='x86_64'>hvm</type></os>
                         <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/><source file='/var/lib/bench/%02d-%02d.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>
                       </domain>
-                    """.formatted(h, d, uuid(h, d), h, d));
+                    """.formatted(name, h, d, uuid(uuidPrefix, h, d), h, d));
         }
         return sb.append("</node>\n").toString();
     }
