@@ -9,8 +9,11 @@ import java.util.logging.Level;
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.logmanager.formatters.PatternFormatter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /** The escaping filter on records as the plain console format prints them. */
+@Tag(DatabasePass.INDEPENDENT)
 class LogEscapeTest {
     static final PatternFormatter PLAIN = new PatternFormatter("%-5p [%c] %s%e%n");
     static final String FORGED = "x\n12:00:00,000 INFO  [dev.berth.audit.AuditLog] audit OK carol host.delete all";

@@ -6,7 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
+@Tag(DatabasePass.INDEPENDENT)
 class ProductionSecretsTest {
     static Map<String, String> of(String session, String key, String oidc) {
         var m = new LinkedHashMap<String, String>();

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
+@Tag(DatabasePass.INDEPENDENT)
 class SecretBoxTest {
     static SecretBox box(byte fill) {
         byte[] key = new byte[32];

@@ -8,7 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
+@Tag(DatabasePass.INDEPENDENT)
 class SharedCallsTest {
     @Test
     void requestsWhileACallIsOutJoinItAndTheNextOneStartsAFreshCall() {

@@ -12,8 +12,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /** The deciding code of machines: which actions a state allows, quota on assignment, tuning advice, filters. */
+@Tag(DatabasePass.INDEPENDENT)
 class ComputeRulesTest {
     @ParameterizedTest
     @CsvSource({

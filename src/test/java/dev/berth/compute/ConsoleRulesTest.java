@@ -18,11 +18,14 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * The deciding code of consoles: ticket refusals, when a machine has a console, where Berth may connect for its VNC
  * server and what must answer there, and how many refused tickets are audited.
  */
+@Tag(DatabasePass.INDEPENDENT)
 class ConsoleRulesTest {
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
     static final ConsoleRules.Ticket ALICE_7 = new ConsoleRules.Ticket("alice", 7, NOW.plusSeconds(30), null);

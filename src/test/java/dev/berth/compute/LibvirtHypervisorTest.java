@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * LibvirtHypervisor against libvirt's in-process test driver (Debian libvirt0) with the fleet host files, and
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * their header comments). The test driver keeps domain state per connection and the adapter keeps one connection
  * per URI, so each test copies the host files into its own directory (fresh state, fresh connection).
  */
+@Tag(DatabasePass.INDEPENDENT)
 class LibvirtHypervisorTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final long MIB = 1024L * 1024;

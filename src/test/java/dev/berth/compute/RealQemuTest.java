@@ -29,6 +29,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * Machines against a real QEMU domain on the local libvirtd ({@code qemu:///system}), started and stopped through
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.Timeout;
  * in-process test driver, while a real force off ({@code virDomainDestroy}: SIGTERM, wait for QEMU to exit, clean
  * up) took 1.2–1.5 s here unloaded and more than 2 s under a parallel build.
  */
+@Tag(DatabasePass.INDEPENDENT)
 @QuarkusTest
 @TestProfile(RealQemuTest.RealHost.class)
 class RealQemuTest {

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
+@Tag(DatabasePass.INDEPENDENT)
 class StatsTest {
     static DomainStats at(long second, long cpuNanos, long diskRead) {
         return new DomainStats(Instant.ofEpochSecond(second), cpuNanos, 2, 512L << 20, diskRead, 0, 1000 * second, 0);

@@ -17,12 +17,15 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * The image files that cannot be built here stay in step with those that are: the production JVM Dockerfile with its
  * verified offline twin, the MinIO source build with the launcher's pinned version, the image's user with the
  * Kubernetes manifests, and the native-image configuration with the classes, methods and fields it names.
  */
+@Tag(DatabasePass.INDEPENDENT)
 class ImageFilesTest {
     static final Path DOCKER = Path.of("src/main/docker");
     static final Path NATIVE = Path.of("src/main/resources/META-INF/native-image/dev.berth");

@@ -38,6 +38,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * Every kustomize overlay under k8s/ builds with the pinned kustomize (installed by ./berth, BERTH_KUSTOMIZE_BIN),
@@ -45,6 +47,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * read-only root filesystem, native access for libvirt's JNA, no secret values in clear, replicas, NetworkPolicy,
  * PodDisruptionBudget, and (prod) an autoscaler and TLS.
  */
+@Tag(DatabasePass.INDEPENDENT)
 class KustomizeManifestsTest {
     static final Path K8S = Path.of("k8s");
     /** Names that hold credentials: they may only come from a Secret, never as a literal value. */

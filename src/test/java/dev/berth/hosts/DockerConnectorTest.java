@@ -39,12 +39,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * DockerConnector against the local engine (unix socket), against loopback sockets that refuse or hang, and
  * against a fake TLS engine that demands our client certificate. Certificates are made per run with the
  * JDK's keytool; nothing leaves 127.0.0.1.
  */
+@Tag(DatabasePass.INDEPENDENT)
 class DockerConnectorTest {
     private static final Path LOCAL_SOCKET = Path.of("/var/run/docker.sock");
     private static final Duration TIMEOUT = Duration.ofSeconds(10);

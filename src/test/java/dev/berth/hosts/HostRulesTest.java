@@ -8,7 +8,10 @@ import dev.berth.common.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
+@Tag(DatabasePass.INDEPENDENT)
 class HostRulesTest {
     static HostInput kvm(String uri) {
         return new HostInput("kvm-01", "kvm", uri, null, "rack=a, ssd", true, null, null, null);

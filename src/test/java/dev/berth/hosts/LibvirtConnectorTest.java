@@ -12,11 +12,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * LibvirtConnector against libvirt's in-process test driver (Debian libvirt0) and against loopback sockets
  * that refuse or hang. The numbers asserted for host-a/host-b are the ones written in their XML files.
  */
+@Tag(DatabasePass.INDEPENDENT)
 class LibvirtConnectorTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 

@@ -17,8 +17,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /** The deciding code of buckets and keys, without MinIO. */
+@Tag(DatabasePass.INDEPENDENT)
 class BucketRulesTest {
     static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
     static final QuotaLimits QUOTA = new QuotaLimits(1, 1, 1, 3, 800, 1000, 2, 1000, 1 << 30, 0, 0);

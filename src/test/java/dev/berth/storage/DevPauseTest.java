@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
+@Tag(DatabasePass.INDEPENDENT)
 class DevPauseTest {
     /** The crash-test hook is refused outside development mode (Berth then does not start), and half of it is an error. */
     @Test

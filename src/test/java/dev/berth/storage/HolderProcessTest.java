@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /** Whose claim may be taken at once: only that of a process of this machine that is gone, checked with real processes. */
+@Tag(DatabasePass.INDEPENDENT)
 class HolderProcessTest {
     final HolderProcess here = HolderProcess.current();
 

@@ -9,8 +9,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /** Placement, ports, backoff and the container's shape: the pure rules, without an engine. */
+@Tag(DatabasePass.INDEPENDENT)
 class StorageRulesTest {
     private static final long GIB = 1L << 30;
 

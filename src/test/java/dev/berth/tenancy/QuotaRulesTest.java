@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.berth.common.InvalidInputException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
+@Tag(DatabasePass.INDEPENDENT)
 class QuotaRulesTest {
     static QuotaInput valid() {
         return new QuotaInput("10", "32", "64GiB", "20", "80 GiB", "100GiB", "20", "1.5", "1G", "100M", "50MB");

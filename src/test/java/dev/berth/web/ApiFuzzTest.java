@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Tag;
+import dev.berth.support.DatabasePass;
 
 /**
  * Property-based requests generated from Berth's own OpenAPI document (Schemathesis from PyPI, installed by
@@ -26,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Not fuzzed: the host routes — a generated URI could name an address beyond loopback, which the network rule
  * forbids (host input is covered by AdminHostsApiTest and HostRulesTest).
  */
+@Tag(DatabasePass.POSTGRESQL_ONLY)
 @QuarkusTest
 @TestProfile(ApiFuzzTest.Isolated.class)
 class ApiFuzzTest {
