@@ -97,6 +97,11 @@ public class CurrentUser {
         return !tenants().isEmpty();
     }
 
+    /** Whether the token names any tenant, read without the database (for frames drawn on the I/O thread). */
+    public boolean claimsTenants() {
+        return !identity.isAnonymous() && !Membership.tenantSlugs(groups(), config.groupPrefix()).isEmpty();
+    }
+
     private Collection<String> groups() {
         if (!(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return List.of();

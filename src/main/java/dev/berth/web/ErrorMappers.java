@@ -47,8 +47,10 @@ public class ErrorMappers {
         if (status == 403) {
             denied(null, e.getMessage());
         }
-        String detail = e.getMessage() != null && !e.getMessage().startsWith("HTTP ") ? e.getMessage()
-                : defaultDetail(status);
+        // The framework's own 404 ("Unable to find matching target resource method") speaks to developers, not users.
+        boolean ownWords = e.getMessage() != null && !e.getMessage().startsWith("HTTP ")
+                && !(e instanceof jakarta.ws.rs.NotFoundException);
+        String detail = ownWords ? e.getMessage() : defaultDetail(status);
         return build(status, ErrorResponses.title(status), detail, null);
     }
 

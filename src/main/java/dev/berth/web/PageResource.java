@@ -1,12 +1,7 @@
 package dev.berth.web;
 
-import dev.berth.storage.BucketService;
-import dev.berth.storage.StorageService;
-import dev.berth.tenancy.CurrentUser;
 import dev.berth.tenancy.Roles;
 import dev.berth.tenancy.TenantService;
-import dev.berth.tenancy.TenantUsage;
-import dev.berth.tenancy.TenantView;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -16,24 +11,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-/** The pages of the foundation: dashboard and the admin landing (features keep their own pages). */
+/** The pages of the foundation: the admin landing and signing out (features, and the dashboard, keep their own). */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class PageResource {
     @Inject
-    CurrentUser user;
-    @Inject
     TenantService tenants;
-    @Inject
-    StorageService storage;
-    @Inject
-    BucketService buckets;
-
-    @GET
-    @Operation(hidden = true)
-    public TemplateInstance dashboard() {
-        return user.currentTenant().map(t -> Pages.dashboard(t, storageCard(t))).orElseGet(this::withoutTenant);
-    }
 
     @GET
     @Path("admin")
@@ -56,15 +39,5 @@ public class PageResource {
     @Operation(hidden = true)
     public TemplateInstance signOut() {
         return Pages.signOut();
-    }
-
-    /** Admins without a tenant get the dashboard without tenant facts; everyone else is told why there is nothing. */
-    private TemplateInstance withoutTenant() {
-        return user.isAdmin() ? Pages.dashboard(null, null) : Pages.noTenant();
-    }
-
-    private StorageCard storageCard(TenantView t) {
-        TenantUsage usage = buckets.usage(tenants.idOf(t.slug()));
-        return new StorageCard(storage.of(t.slug()), usage.buckets(), usage.storageBytes());
     }
 }

@@ -11,9 +11,6 @@ public final class Pages {
     private Pages() {
     }
 
-    /** {@code storage} is null without a tenant. */
-    public static native TemplateInstance dashboard(TenantView tenant, StorageCard storage);
-
     public static native TemplateInstance noTenant();
 
     public static native TemplateInstance admin(long tenantCount, List<TenantView> tenants);
@@ -23,6 +20,6 @@ public final class Pages {
     /** Where GET /logout leads: signing out is a POST (see SameOriginFilter). */
     public static native TemplateInstance signOut();
 
-    /** Stand-alone error page: it must render even where no user or request scope is available. */
+    /** Error page inside the normal frame; {@link Navigation} keeps it renderable where no user or request scope exists. */
     public static native TemplateInstance error(int status, String title, String detail, String requestId);
 }

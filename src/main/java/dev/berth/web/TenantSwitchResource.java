@@ -26,13 +26,14 @@ public class TenantSwitchResource {
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(hidden = true)
-    public Response switchTo(@FormParam("slug") String slug) {
+    public Response switchTo(@FormParam("slug") String slug, @FormParam("return") String returnTo) {
         boolean member = slug != null && user.tenants().stream().map(TenantView::slug).anyMatch(slug::equals);
         if (!member) {
             throw new ForbiddenException("You are not a member of tenant '" + slug + "'.");
         }
         var cookie = new NewCookie.Builder(config.cookie()).value(slug).path("/").httpOnly(true)
                 .sameSite(NewCookie.SameSite.LAX).build();
-        return Response.seeOther(URI.create("/")).cookie(cookie).build();
+        // Back to the section the user was in (its root: a machine id of the old tenant would be a 404 in the new one).
+        return Response.seeOther(URI.create(Navigation.safeReturn(returnTo))).cookie(cookie).build();
     }
 }

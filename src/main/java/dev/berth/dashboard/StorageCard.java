@@ -1,4 +1,4 @@
-package dev.berth.web;
+package dev.berth.dashboard;
 
 import dev.berth.common.ByteSize;
 import dev.berth.storage.StorageView;
