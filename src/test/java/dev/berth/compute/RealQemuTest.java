@@ -169,7 +169,7 @@ class RealQemuTest {
             b.visible(By.linkText(vm.name)).click();
             b.visible(By.id("machine-name"));
             b.driver.findElement(By.id("action-start")).click();
-            b.wait.until(ExpectedConditions.alertIsPresent()).accept(); // every action is confirmed first
+            assertTrue(b.confirm().startsWith("Start " + vm.name), "every action is confirmed first");
             b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "running"));
             await("the guest's line \"berth-test-vm: up\"", BOOT_SECONDS, vm::guestUp);
 
@@ -187,7 +187,7 @@ class RealQemuTest {
             b.visible(By.id("machine-name"));
 
             b.driver.findElement(By.id("action-poweroff")).click();
-            b.wait.until(ExpectedConditions.alertIsPresent()).accept();
+            b.confirm();
             b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "shut off"));
             assertEquals("shut off", vm.virsh(20, "domstate", vm.name).out().strip(), "libvirt's own view after force off from the page");
         } finally {

@@ -56,6 +56,14 @@ public final class Browser implements AutoCloseable {
         wait.until(ExpectedConditions.urlContains(portal.getHost() + ":" + portal.getPort()));
     }
 
+    /** Confirms in the page's own dialog (forms.js; never the browser's confirm()) and returns the question it asked. */
+    public String confirm() {
+        String question = visible(By.id("confirm-dialog-body")).getText();
+        driver.findElement(By.id("confirm-dialog-ok")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("confirm-dialog")));
+        return question;
+    }
+
     public WebElement visible(By by) {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(by));
     }

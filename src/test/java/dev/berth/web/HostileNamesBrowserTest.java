@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
@@ -127,9 +126,10 @@ class HostileNamesBrowserTest {
                     }
                     return null;""", QUOTE);
             unassign.click();
-            Alert confirm = b.wait.until(ExpectedConditions.alertIsPresent());
-            assertEquals("Unassign " + QUOTE + " from acme? The machine itself is not touched.", confirm.getText());
-            confirm.dismiss();
+            assertEquals("Unassign " + QUOTE + " from acme? The machine itself is not touched.",
+                    b.visible(By.id("confirm-dialog-body")).getText());
+            b.driver.findElement(By.id("confirm-dialog-cancel")).click();
+            b.wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("confirm-dialog")));
             noDialog(b, "/admin/vms after the dismissed confirmation");
             List<String> uuids = as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
                     .extract().path("items.uuid");
