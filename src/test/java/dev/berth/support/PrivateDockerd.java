@@ -181,7 +181,12 @@ public final class PrivateDockerd implements AutoCloseable {
                 });
             }
             stop();
-            // The daemon unmounted its layers on shutdown; what is left is plain files.
+            // The daemon unmounts its layers on shutdown but leaves its network namespace file mounted.
+            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1])
+                    .filter(m -> m.startsWith(dir + "/")).sorted(java.util.Comparator.reverseOrder()).toList();
+            for (String m : mounts) {
+                new ProcessBuilder("umount", "-l", m).start().waitFor(30, TimeUnit.SECONDS);
+            }
             new ProcessBuilder("rm", "-rf", "--one-file-system", dir.toString()).start().waitFor(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             // best effort: the directory is under /tmp
