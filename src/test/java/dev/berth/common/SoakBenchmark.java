@@ -157,8 +157,8 @@ class SoakBenchmark {
             PackagedApp.post(portal.url("/api/v1/storage"), tokens.get(member), Map.of());
         }
         for (DemoUser member : List.of(DemoUser.ALICE, DemoUser.BOB)) {
-            PackagedApp.await("storage ready", Duration.ofMinutes(3), () -> PackagedApp.get(portal.url("/api/v1/storage"), tokens.get(member))
-                    .body().contains("\"READY\""));
+            PackagedApp.await("storage ready", Duration.ofMinutes(3), () -> "READY".equals(PackagedApp.json(
+                    PackagedApp.get(portal.url("/api/v1/storage"), tokens.get(member)).body()).path("status").asText()));
             for (int b = 0; b < 3; b++) {
                 check(PackagedApp.post(portal.url("/api/v1/buckets"), tokens.get(member), Map.of("name", "soak-" + b)), 201);
             }
