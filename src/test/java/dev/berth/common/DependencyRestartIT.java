@@ -125,6 +125,11 @@ class DependencyRestartIT {
                 // not defined
             }
         }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     /** A token through the proxy: its issuer is the address the portal knows Keycloak by. */
