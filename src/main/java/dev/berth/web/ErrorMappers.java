@@ -101,6 +101,13 @@ public class ErrorMappers {
                 // Two changes raced past the service's checks; the database kept its invariants.
                 return build(409, "Conflict", "This conflicts with a change made at the same moment. Reload and try again.", null);
             }
+            if (databaseUnavailable(t)) {
+                // PostgreSQL restarting or unreachable: say so, and that it is worth retrying; no stack trace per request.
+                LOG.warnf("Database unavailable on %s: %s", path(), t.getMessage());
+                Response r = build(503, "Service Unavailable",
+                        "The database is unavailable right now; nothing was changed. Try again in a few seconds.", null);
+                return Response.fromResponse(r).header("Retry-After", "5").build();
+            }
             if (t instanceof org.hibernate.exception.DataException) {
                 // The database cannot hold a value as sent (a NUL character, which PostgreSQL refuses in text): bad input.
                 return build(400, "Bad Request", "The request holds a value that cannot be stored, such as a NUL character.", null);
@@ -112,6 +119,25 @@ public class ErrorMappers {
                 ctx == null ? "?" : ctx.request().path(), requestId);
         return build(500, "Internal Server Error",
                 "Something went wrong on our side. Quote request id " + requestId + " when you report it.", null);
+    }
+
+    /**
+     * The connection to the database failed or was cut: no connection could be had (SQL state class 08), or the server
+     * ended it (57P01 administrator shutdown, 57P02 crash shutdown, 57P03 cannot connect now).
+     */
+    static boolean databaseUnavailable(Throwable t) {
+        if (t instanceof org.hibernate.exception.JDBCConnectionException || t instanceof java.sql.SQLTransientConnectionException
+                || t instanceof java.sql.SQLNonTransientConnectionException) {
+            return true;
+        }
+        String state = t instanceof java.sql.SQLException sql ? sql.getSQLState()
+                : t instanceof org.hibernate.JDBCException jdbc ? jdbc.getSQLState() : null;
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+    }
+
+    private String path() {
+        RoutingContext ctx = current.getCurrent();
+        return ctx == null ? "?" : ctx.request().method() + " " + ctx.request().path();
     }
 
     private Response build(int status, String title, String detail, List<FieldError> errors) {

@@ -9,12 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -25,16 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,8 +33,8 @@ import org.junit.jupiter.api.Tag;
 import dev.berth.support.DatabasePass;
 
 /**
- * DockerConnector against the local engine (unix socket), against loopback sockets that refuse or hang, and
- * against a fake TLS engine that demands our client certificate. Certificates are made per run with the
+ * DockerConnector against the local engine (unix socket), against loopback sockets that refuse or hang, and against
+ * malformed TLS material. Mutual TLS against a real engine with --tlsverify: {@code storage.DockerTlsEngineTest}. Certificates are made per run with the
  * JDK's keytool; nothing leaves 127.0.0.1.
  */
 @Tag(DatabasePass.INDEPENDENT)
@@ -211,38 +201,6 @@ class DockerConnectorTest {
     }
 
     @Test
-    @Timeout(60)
-    void tlsEndpointGivesTheEnginesFactsOverMutualTls() throws Exception {
-        try (FakeTlsEngine engine = new FakeTlsEngine()) {
-            HostFacts facts = connector.probe(new Endpoint("tcp://127.0.0.1:" + engine.port(), validTls()), TIMEOUT);
-
-            assertEquals(24, facts.cpus());
-            assertEquals(68_719_476_736L, facts.memoryBytes());
-            assertEquals("99.1.2-fake", facts.version());
-            assertEquals(5, facts.containers());
-            assertEquals(3, facts.runningContainers());
-            assertNull(facts.freeMemoryBytes());
-            assertTrue(engine.requests.getFirst().matches("GET (/v[0-9.]+)?/info HTTP/1\\.1"), engine.requests.toString());
-            assertEquals(List.of("CN=berth-test-client"), engine.clients);
-        }
-    }
-
-    @Test
-    @Timeout(60)
-    void anEngineNotSignedByTheGivenCaIsRefused() throws Exception {
-        try (FakeTlsEngine engine = new FakeTlsEngine()) {
-            String uri = "tcp://127.0.0.1:" + engine.port();
-            var wrongCa = new Endpoint.TlsMaterial(clientCertPem, clientCertPem, clientKeyPem);
-
-            HostProbeException e = assertThrows(HostProbeException.class,
-                    () -> connector.probe(new Endpoint(uri, wrongCa), TIMEOUT));
-
-            assertTrue(e.getMessage().startsWith("TLS with " + uri + " failed: "), e.getMessage());
-            assertTrue(engine.clients.isEmpty());
-        }
-    }
-
-    @Test
     void aMalformedKeyGivesAClearErrorWithoutTheKey() {
         String secret = "U0VDUkVULUtFWS1NQVRFUklBTC1ETy1OT1QtTE9H"; // valid Base64, not a key
         var tls = new Endpoint.TlsMaterial(enginePem, clientCertPem,
@@ -357,63 +315,6 @@ class DockerConnectorTest {
             String text = response.toString(StandardCharsets.UTF_8);
             assertTrue(text.startsWith("HTTP/1.0 200") || text.startsWith("HTTP/1.1 200"), text);
             return new ObjectMapper().readTree(text.substring(text.indexOf("\r\n\r\n") + 4));
-        }
-    }
-
-    /** An HTTPS "engine" on 127.0.0.1 that requires a client certificate it trusts and answers /info. */
-    private static final class FakeTlsEngine implements AutoCloseable {
-        private static final String INFO = """
-                {"NCPU":24,"MemTotal":68719476736,"ServerVersion":"99.1.2-fake","Containers":5,"ContainersRunning":3}""";
-
-        final List<String> requests = new CopyOnWriteArrayList<>();
-        final List<String> clients = new CopyOnWriteArrayList<>();
-        private final SSLServerSocket server;
-
-        FakeTlsEngine() throws Exception {
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(engineStore, PASS.toCharArray());
-            KeyStore trusted = KeyStore.getInstance("PKCS12");
-            trusted.load(null, null);
-            trusted.setCertificateEntry("client", clientStore.getCertificate("client"));
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trusted);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            server.setNeedClientAuth(true);
-            Thread.ofVirtual().name("fake-tls-engine").start(this::serve);
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        private void serve() {
-            while (!server.isClosed()) {
-                try (SSLSocket socket = (SSLSocket) server.accept()) {
-                    socket.startHandshake();
-                    Certificate[] peer = socket.getSession().getPeerCertificates();
-                    clients.add(((java.security.cert.X509Certificate) peer[0]).getSubjectX500Principal().getName());
-                    BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-                    requests.add(in.readLine());
-                    for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-                        // headers: not needed
-                    }
-                    byte[] body = INFO.getBytes(StandardCharsets.UTF_8);
-                    OutputStream out = socket.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.write(body);
-                    out.flush();
-                } catch (IOException e) {
-                    // a refused handshake (wrong CA test) or the server closing: next connection
-                }
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
         }
     }
 

@@ -197,6 +197,24 @@ public final class PackagedApp {
             return process.isAlive();
         }
 
+        public long pid() {
+            return process.pid();
+        }
+
+        /** Resident set size in bytes (VmRSS of /proc/pid/status). */
+        public long rssBytes() {
+            try {
+                for (String l : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                    if (l.startsWith("VmRSS:")) {
+                        return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+                    }
+                }
+            } catch (IOException e) {
+                // gone
+            }
+            return -1;
+        }
+
         public void awaitReady(Duration limit) {
             await(name + " ready on port " + port + " (log: " + log + ")", limit, () -> {
                 if (!process.isAlive()) {
