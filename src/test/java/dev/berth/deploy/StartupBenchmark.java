@@ -53,13 +53,21 @@ class StartupBenchmark {
         Path aotData = Files.createTempDirectory("berth-startup-aot");
         Path plainData = Files.createTempDirectory("berth-startup-plain");
         double loadBefore = loadAverage();
-        start(true, aotData, bench); // warm-up: migrates the database, fills the page cache; not counted
-        start(false, plainData, bench);
         var aot = new ArrayList<Start>();
         var plain = new ArrayList<Start>();
-        for (int i = 0; i < RUNS; i++) {
-            aot.add(start(true, aotData, bench));
-            plain.add(start(false, plainData, bench));
+        try {
+            start(true, aotData, bench); // warm-up: migrates the database, fills the page cache; not counted
+            start(false, plainData, bench);
+            for (int i = 0; i < RUNS; i++) {
+                aot.add(start(true, aotData, bench));
+                plain.add(start(false, plainData, bench));
+            }
+        } finally {
+            for (Path dir : List.of(aotData, plainData)) {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
         }
         double loadAfter = loadAverage();
         String json = String.format(Locale.ROOT, """
