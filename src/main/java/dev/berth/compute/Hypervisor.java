@@ -17,4 +17,7 @@ public interface Hypervisor {
 
     /** Asks the host to act; returns once libvirt accepted the request (an ACPI shutdown may take a while to finish). */
     void act(Endpoint host, String uuid, PowerAction action, Duration timeout) throws HypervisorException;
+
+    /** Defines a persistent domain from libvirt domain XML (not started); returns its UUID. */
+    String define(Endpoint host, String domainXml, Duration timeout) throws HypervisorException;
 }

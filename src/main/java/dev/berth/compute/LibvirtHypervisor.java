@@ -191,6 +191,19 @@ public class LibvirtHypervisor implements Hypervisor {
         });
     }
 
+    @Override
+    public String define(Endpoint host, String domainXml, Duration timeout) throws HypervisorException {
+        Objects.requireNonNull(domainXml, "domainXml");
+        return onHost("define", host, null, timeout, conn -> {
+            Domain domain = conn.domainDefineXML(domainXml);
+            try {
+                return domain.getUUIDString();
+            } finally {
+                free(domain);
+            }
+        });
+    }
+
     /**
      * Closes every cached connection. A connection in use by a call that is still inside libvirt is closed by
      * that call's thread when it returns; calls made after this are refused.
