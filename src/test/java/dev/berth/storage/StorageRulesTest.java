@@ -70,7 +70,7 @@ class StorageRulesTest {
         assertFalse(spec.env().toString().contains("s3cr3t"), "the environment holds paths, not secrets");
         assertFalse(spec.toString().contains("s3cr3t"), "nor does the spec's text");
         assertEquals("s3cr3t-password", spec.files().get(spec.env().get("MINIO_ROOT_PASSWORD_FILE")));
-        assertEquals("http://[::1]:19003", InstanceSpec.endpoint("::1", 19003));
+        assertEquals("https://[::1]:19003", InstanceSpec.endpoint("::1", 19003));
     }
 
     @Test
