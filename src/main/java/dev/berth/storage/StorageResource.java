@@ -34,6 +34,18 @@ public class StorageResource {
         return Response.ok(tls.caPem()).header("Content-Disposition", "attachment; filename=\"berth-ca.crt\"").build();
     }
 
+    /** The CA certificate and its fingerprint, for JSON clients. */
+    public record Ca(String certificate, String sha256Fingerprint) {
+    }
+
+    @GET
+    @Path("ca")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The storage CA certificate (JSON)", description = "The PEM certificate and its SHA-256 fingerprint; ask for application/x-pem-file to get the file itself.")
+    public Ca caJson() {
+        return new Ca(tls.caPem(), tls.caFingerprint());
+    }
+
     @GET
     @Operation(summary = "My tenant's storage instance", description = "Status and progress (steps), endpoint, limits, last error. status NOT_ACTIVATED when there is none.")
     public StorageView get() {
