@@ -24,7 +24,6 @@ import java.util.Comparator;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,8 +47,8 @@ class TlsRotationTest {
     @Inject
     TlsAuthority tls;
 
-    @BeforeAll
-    static void fresh() {
+    @org.junit.jupiter.api.BeforeEach // not @BeforeAll: RestAssured learns the test port per test
+    void fresh() {
         as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200);
         Storage.remove("acme"); // an instance left by another class carries a long-lived certificate
         Storage.quota("acme", "1 GiB", "2 GiB");
