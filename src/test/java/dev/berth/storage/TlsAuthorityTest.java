@@ -31,7 +31,7 @@ class TlsAuthorityTest {
     void operatorCa() throws Exception {
         dir = Files.createTempDirectory("berth-ca-test");
         for (String name : List.of("ca", "other")) {
-            Shell.Result r = Shell.run(null, "cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=" + name
+            Shell.Result r = Shell.run(null, "cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days " + (name.equals("ca") ? 3650 : 30) + " -subj '/CN=" + name
                     + " CA' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign -keyout " + name
                     + ".key -out " + name + ".crt");
             assertEquals(0, r.exit(), r.output());
@@ -72,6 +72,10 @@ class TlsAuthorityTest {
         assertTrue(issued.keyPem().startsWith("-----BEGIN PRIVATE KEY-----"), "PKCS#8, as MinIO reads it");
         long days = Duration.between(Instant.now(), cert.getNotAfter().toInstant()).toDays();
         assertTrue(days >= 89 && days <= 90, days + " days");
+
+        X509Certificate capped = TlsAuthority.parseCert(authority("other", null).issue("127.0.0.1", Duration.ofDays(90)).certPem());
+        X509Certificate other = TlsAuthority.parseCert(Files.readString(dir.resolve("other.crt")));
+        assertFalse(capped.getNotAfter().after(other.getNotAfter()), "never outlives its issuer (a CA of 30 days here)");
 
         X509Certificate dns = TlsAuthority.parseCert(a.issue("storage-1.example.org", Duration.ofDays(1)).certPem());
         assertEquals(List.of(List.of(2, "storage-1.example.org")), dns.getSubjectAlternativeNames().stream().map(List::copyOf).toList(), "DNS SAN");
