@@ -203,6 +203,9 @@ public class TlsAuthority {
                     });
                 } catch (RuntimeException e) {
                     // another replica made it at the same moment: the primary key kept theirs, use it
+                    if (QuarkusTransaction.requiringNew().call(() -> TlsAuthorityRow.findById(1)) == null) {
+                        throw new IllegalStateException("cannot store the storage CA: " + e.getMessage(), e);
+                    }
                 }
                 row = QuarkusTransaction.requiringNew().call(() -> TlsAuthorityRow.findById(1));
             }
