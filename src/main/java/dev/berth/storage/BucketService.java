@@ -42,6 +42,8 @@ public class BucketService implements UsageSource {
     dev.berth.tenancy.CurrentUser user;
     @Inject
     TenantLocks locks;
+    @Inject
+    TlsAuthority tls;
 
     /** A bucket row: the bucket and how many keys it has. */
     public record BucketView(ObjectStore.BucketInfo info, int keys) {
@@ -232,7 +234,8 @@ public class BucketService implements UsageSource {
         ensureUsageRow(t.tenantId());
         audit.record(actor.username(), slug, "key.create", accessKey + " (" + bucket + ", " + request.mode().label() + ")",
                 Outcome.OK, request.expiresAt() == null ? null : "expires " + request.expiresAt(), actor.requestId());
-        var target = new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, accessKey, secret, request.mode());
+        var target = new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, accessKey, secret, request.mode(),
+                tls.caPem());
         return new CreatedKey(KeyView.of(record, Instant.now()), target.url(), secret, MountInstructions.all(target),
                 MountInstructions.download(target));
     }
@@ -270,7 +273,7 @@ public class BucketService implements UsageSource {
     public MountInstructions.Target mountTarget(String slug, String bucket, String accessKey) {
         Target t = target(slug);
         AccessKey k = ownedKey(t, bucket, accessKey);
-        return new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, k.accessKey, null, k.mode);
+        return new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, k.accessKey, null, k.mode, tls.caPem());
     }
 
     public KeyView key(String slug, String bucket, String accessKey) {

@@ -9,6 +9,11 @@ public final class InstanceSpec {
     public static final String LABEL_SCOPE = "berth.scope";
     public static final String LABEL_TENANT = "berth.tenant";
     public static final String LABEL_INSTANCE = "berth.instance";
+    /** On containers that serve TLS: one without it predates TLS and is recreated on its volume (migration). */
+    public static final String LABEL_TLS = "berth.tls";
+    static final String TLS_VERSION = "1";
+    /** MinIO's certificate directory: {@code public.crt} and {@code private.key}, written like the credentials. */
+    static final String CERTS_DIR = "/run/secrets/berth-certs";
     static final String USER_FILE = "/run/secrets/berth-root-user";
     static final String PASSWORD_FILE = "/run/secrets/berth-root-password";
     static final String DATA = "/data";
@@ -34,9 +39,17 @@ public final class InstanceSpec {
         return labels;
     }
 
-    /** "http://127.0.0.1:19000", with brackets for IPv6. */
+    /** "https://127.0.0.1:19000", with brackets for IPv6: every instance speaks TLS only. */
     public static String endpoint(String address, int port) {
-        return "http://" + hostPort(address, port);
+        return "https://" + hostPort(address, port);
+    }
+
+    /** The instance's certificate and private key (PEM), written into the container before every start. */
+    public record Tls(String certPem, String keyPem) {
+        @Override
+        public String toString() {
+            return "Tls[…]";
+        }
     }
 
     static String hostPort(String address, int port) {
@@ -50,7 +63,13 @@ public final class InstanceSpec {
     public static ContainerRuntime.ContainerSpec of(String scope, String tenantSlug, long instanceId, String image,
                                                     String address, int port, ContainerRuntime.Limits limits,
                                                     String rootUser, String rootPassword) {
-        return of(scope, tenantSlug, instanceId, image, address, port, limits, rootUser, rootPassword, null);
+        return of(scope, tenantSlug, instanceId, image, address, port, limits, rootUser, rootPassword, null, null);
+    }
+
+    public static ContainerRuntime.ContainerSpec of(String scope, String tenantSlug, long instanceId, String image,
+                                                    String address, int port, ContainerRuntime.Limits limits,
+                                                    String rootUser, String rootPassword, java.time.Duration staleUploadsExpiry) {
+        return of(scope, tenantSlug, instanceId, image, address, port, limits, rootUser, rootPassword, staleUploadsExpiry, null);
     }
 
     /**
@@ -60,7 +79,8 @@ public final class InstanceSpec {
      */
     public static ContainerRuntime.ContainerSpec of(String scope, String tenantSlug, long instanceId, String image,
                                                     String address, int port, ContainerRuntime.Limits limits,
-                                                    String rootUser, String rootPassword, java.time.Duration staleUploadsExpiry) {
+                                                    String rootUser, String rootPassword, java.time.Duration staleUploadsExpiry,
+                                                    Tls tls) {
         var env = new LinkedHashMap<String, String>();
         env.put("MINIO_ROOT_USER_FILE", USER_FILE);
         env.put("MINIO_ROOT_PASSWORD_FILE", PASSWORD_FILE);
@@ -68,10 +88,18 @@ public final class InstanceSpec {
         if (staleUploadsExpiry != null && staleUploadsExpiry.toSeconds() > 0) {
             env.put("MINIO_API_STALE_UPLOADS_EXPIRY", staleUploadsExpiry.toSeconds() + "s"); // Go duration syntax
         }
-        return new ContainerRuntime.ContainerSpec(containerName(scope, tenantSlug), image,
-                labels(scope, tenantSlug, instanceId), env,
-                List.of("server", DATA, "--address", hostPort(address, port)),
-                volumeName(scope, tenantSlug), DATA, limits, files(rootUser, rootPassword));
+        var labels = labels(scope, tenantSlug, instanceId);
+        var command = new java.util.ArrayList<>(List.of("server", DATA, "--address", hostPort(address, port)));
+        var files = files(rootUser, rootPassword);
+        if (tls != null) {
+            // With a certificate in its certs dir MinIO serves HTTPS only on the port (plain HTTP is refused).
+            labels.put(LABEL_TLS, TLS_VERSION);
+            command.addAll(List.of("--certs-dir", CERTS_DIR));
+            files.put(CERTS_DIR + "/public.crt", tls.certPem());
+            files.put(CERTS_DIR + "/private.key", tls.keyPem());
+        }
+        return new ContainerRuntime.ContainerSpec(containerName(scope, tenantSlug), image, labels, env, List.copyOf(command),
+                volumeName(scope, tenantSlug), DATA, limits, files);
     }
 
     /**

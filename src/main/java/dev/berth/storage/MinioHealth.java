@@ -21,7 +21,16 @@ public class MinioHealth implements InstanceHealth {
     private static final Duration PROBE = Duration.ofSeconds(2);
     private static final long PAUSE_MS = 100;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE).build();
+    private final HttpClient http;
+    private final okhttp3.OkHttpClient adminHttp;
+
+    /** Both clients trust exactly the instances' CA, and check that the certificate names the address called. */
+    @jakarta.inject.Inject
+    public MinioHealth(TlsAuthority tls) {
+        http = HttpClient.newBuilder().connectTimeout(PROBE).sslContext(tls.sslContext()).build();
+        adminHttp = new okhttp3.OkHttpClient.Builder().sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager())
+                .connectTimeout(PROBE).readTimeout(PROBE).writeTimeout(PROBE).build();
+    }
 
     @Override
     public void awaitReady(String endpoint, String rootUser, String rootPassword, Duration timeout)
@@ -68,8 +77,8 @@ public class MinioHealth implements InstanceHealth {
             throw new NotReadyException("interrupted");
         }
         try {
-            MinioAdminClient admin = MinioAdminClient.builder().endpoint(endpoint).credentials(rootUser, rootPassword).build();
-            admin.setTimeout(PROBE.toMillis(), PROBE.toMillis(), PROBE.toMillis());
+            MinioAdminClient admin = MinioAdminClient.builder().endpoint(endpoint).credentials(rootUser, rootPassword)
+                    .httpClient(adminHttp).build();
             admin.listCannedPolicies(); // answered only once IAM is loaded
         } catch (Exception e) {
             // The message of a signature error names the access key at most, never the secret.

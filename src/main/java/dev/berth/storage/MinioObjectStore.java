@@ -58,9 +58,11 @@ public class MinioObjectStore implements ObjectStore {
     }
 
     @Inject
-    public MinioObjectStore(StorageConfig config) {
+    public MinioObjectStore(StorageConfig config, TlsAuthority tls) {
         long ms = config.callTimeout().toMillis();
-        http = new OkHttpClient.Builder().connectTimeout(ms, TimeUnit.MILLISECONDS).readTimeout(ms, TimeUnit.MILLISECONDS)
+        http = new OkHttpClient.Builder()
+                // Instances' certificates are checked against their CA only (not the system store), host name included.
+                .sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager()).connectTimeout(ms, TimeUnit.MILLISECONDS).readTimeout(ms, TimeUnit.MILLISECONDS)
                 .writeTimeout(ms, TimeUnit.MILLISECONDS).callTimeout(ms, TimeUnit.MILLISECONDS)
                 // A pooled connection goes stale when an instance restarts or another one takes over its port: retry
                 // on a fresh connection rather than fail the request ("unexpected end of stream").

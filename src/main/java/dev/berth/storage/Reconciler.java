@@ -61,6 +61,8 @@ public class Reconciler {
     StorageConfig config;
     @Inject
     DevPause devPause;
+    @Inject
+    InstanceCerts certs;
 
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** Per instance: the run under way in this replica and, if asked meanwhile, one more to follow it. */
@@ -288,8 +290,9 @@ public class Reconciler {
         Endpoint ep = hosts.endpoint(r.hostId());
         String password = secrets.open(r.rootPasswordSealed());
         String endpoint = InstanceSpec.endpoint(host.storageAddress(), r.port());
+        InstanceCerts.Current tls = certs.ensure(r, slug, host.storageAddress());
         ContainerRuntime.ContainerSpec spec = InstanceSpec.of(config.scope(), slug, r.id(), config.image(),
-                host.storageAddress(), r.port(), want, r.rootUser(), password, config.incompleteUploadMaxAge());
+                host.storageAddress(), r.port(), want, r.rootUser(), password, config.incompleteUploadMaxAge(), tls.tls());
         boolean wasReady = r.status() == InstanceStatus.READY;
 
         Optional<ContainerRuntime.ContainerState> state = runtime.inspect(ep, spec.name());
@@ -307,6 +310,13 @@ public class Reconciler {
                 audit.record(ACTOR, slug, "storage.recreate", spec.name() + " on " + host.name(), Outcome.OK,
                         "container was missing; recreated on " + (hadVolume ? "its volume " : "a new volume ") + spec.volume(), null);
             }
+        } else if (!InstanceSpec.TLS_VERSION.equals(state.get().labels().get(InstanceSpec.LABEL_TLS))) {
+            // Made before instances spoke TLS: its command line serves plain HTTP. A new container on the same volume.
+            r = status(r, InstanceStatus.CREATING);
+            runtime.remove(ep, spec.name());
+            runtime.create(ep, spec);
+            audit.record(ACTOR, slug, "storage.tls", spec.name(), Outcome.OK,
+                    "container recreated on its volume to serve HTTPS only (certificate serial " + tls.serial() + ")", null);
         } else if (!state.get().limits().equals(want)) {
             ContainerRuntime.Limits after = runtime.updateLimits(ep, spec.name(), want);
             if (after.equals(want)) {
@@ -321,7 +331,15 @@ public class Reconciler {
         }
         state = runtime.inspect(ep, spec.name());
         boolean running = state.isPresent() && state.get().running();
-        if (wasReady && running && health.isReady(endpoint, r.rootUser(), password)) {
+        if (running && !tls.applied()) {
+            // A new certificate (renewed, or issued after a crash before it was recorded as applied): MinIO reads the
+            // files written at start, so restart it with them.
+            runtime.stop(ep, spec.name());
+            running = false;
+            audit.record(ACTOR, slug, "storage.certificate", spec.name(), Outcome.OK,
+                    "restarted to serve the certificate with serial " + tls.serial() + ", valid until " + tls.notAfter(), null);
+        }
+        if (wasReady && running && tls.applied() && health.isReady(endpoint, r.rootUser(), password)) {
             if (r.lastError() != null || r.status() != InstanceStatus.READY) {
                 ready(r, slug, state.get(), false);
             }
@@ -337,6 +355,9 @@ public class Reconciler {
         }
         r = status(r, InstanceStatus.WAITING);
         health.awaitReady(endpoint, r.rootUser(), password, config.readyTimeout());
+        if (!tls.applied()) {
+            certs.applied(r.id(), tls.serial());
+        }
         ready(r, slug, runtime.inspect(ep, spec.name()).orElse(null), !wasReady);
     }
 

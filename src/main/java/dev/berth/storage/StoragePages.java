@@ -26,6 +26,16 @@ public class StoragePages {
     StorageService storage;
     @Inject
     CurrentUser user;
+    @Inject
+    TlsAuthority tls;
+
+    /** The CA certificate as a file to download (the same as GET /api/v1/storage/ca). */
+    @GET
+    @Path("ca.crt")
+    @Produces("application/x-pem-file")
+    public Response ca() {
+        return Response.ok(tls.caPem()).header("Content-Disposition", "attachment; filename=\"berth-ca.crt\"").build();
+    }
 
     @CheckedTemplate(basePath = "storage")
     static class Templates {

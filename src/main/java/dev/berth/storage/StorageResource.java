@@ -23,6 +23,28 @@ public class StorageResource {
     StorageService storage;
     @Inject
     CurrentUser user;
+    @Inject
+    TlsAuthority tls;
+
+    @GET
+    @Path("ca")
+    @Produces("application/x-pem-file")
+    @Operation(summary = "The storage CA certificate (PEM)", description = "Every tenant instance serves a certificate issued by this CA; install it on the machines that mount buckets (see the mount snippets).")
+    public Response ca() {
+        return Response.ok(tls.caPem()).header("Content-Disposition", "attachment; filename=\"berth-ca.crt\"").build();
+    }
+
+    /** The CA certificate and its fingerprint, for JSON clients. */
+    public record Ca(String certificate, String sha256Fingerprint) {
+    }
+
+    @GET
+    @Path("ca")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The storage CA certificate (JSON)", description = "The PEM certificate and its SHA-256 fingerprint; ask for application/x-pem-file to get the file itself.")
+    public Ca caJson() {
+        return new Ca(tls.caPem(), tls.caFingerprint());
+    }
 
     @GET
     @Operation(summary = "My tenant's storage instance", description = "Status and progress (steps), endpoint, limits, last error. status NOT_ACTIVATED when there is none.")

@@ -56,6 +56,10 @@ public class StorageService implements InstanceDirectory, HostResidents {
     ContainerRuntime runtime;
     @Inject
     Event<StorageDataDeleted> dataDeleted;
+    @Inject
+    InstanceCerts certs;
+    @Inject
+    TlsAuthority tls;
 
     private final SecureRandom random = new SecureRandom();
 
@@ -113,7 +117,8 @@ public class StorageService implements InstanceDirectory, HostResidents {
     /** The tenant's instance, or a view saying it is not activated. */
     public StorageView of(String slug) {
         long tenantId = tenants.idOf(slug);
-        return row(tenantId).map(r -> view(r, slug)).orElseGet(() -> StorageView.none(slug, limits(tenants.quota(slug))));
+        return row(tenantId).map(r -> view(r, slug)).orElseGet(() -> StorageView.none(slug, limits(tenants.quota(slug)))
+                .withTls(tls(null)));
     }
 
     // ------------------------------------------------------------------ admin
@@ -133,7 +138,9 @@ public class StorageService implements InstanceDirectory, HostResidents {
             return new Found(q.page(page, size).list().stream().map(InstanceRow::of).toList(), q.count());
         });
         Map<Long, HostView> hostViews = new HashMap<>();
-        List<StorageView> items = found.rows().stream().map(r -> view(r, tenants.slugOf(r.tenantId()), hostViews)).toList();
+        Map<Long, Instant> expiries = certs.expiries();
+        List<StorageView> items = found.rows().stream().map(r -> view(r, tenants.slugOf(r.tenantId()), hostViews)
+                .withTls(tls(expiries.get(r.id())))).toList();
         return new AdminPage(items, page, size, found.total(), reconciler.orphans(), reconciler.lastPass());
     }
 
@@ -250,8 +257,15 @@ public class StorageService implements InstanceDirectory, HostResidents {
     }
 
     private StorageView view(InstanceRow r, String slug) {
-        return view(r, slug, new HashMap<>());
+        return view(r, slug, new HashMap<>()).withTls(tls(certs.expiry(r.id()).orElse(null)));
     }
+
+    private StorageView.Tls tls(Instant notAfter) {
+        return new StorageView.Tls(CA_URL, tls.caFingerprint(), notAfter);
+    }
+
+    /** Where the API serves the CA certificate (the page offers /storage/ca.crt). */
+    public static final String CA_URL = "/api/v1/storage/ca";
 
     private StorageView view(InstanceRow r, String slug, Map<Long, HostView> cache) {
         HostView h = r.hostId() == null ? null : cache.computeIfAbsent(r.hostId(), hosts::get);

@@ -14,7 +14,7 @@ import java.util.List;
 public record StorageView(Long id, String tenant, String status, String statusLabel, int step, boolean inProgress,
                           boolean ready, boolean suspended, String host, Integer port, String endpoint, Limits limits,
                           String lastError, int attempts, Instant nextAttemptAt, Instant createdAt, Instant readyAt,
-                          Instant startedAt, String requestedBy, List<Step> steps) {
+                          Instant startedAt, String requestedBy, List<Step> steps, Tls tls) {
 
     public static final String NOT_ACTIVATED = "NOT_ACTIVATED";
 
@@ -37,13 +37,26 @@ public record StorageView(Long id, String tenant, String status, String statusLa
         }
     }
 
+    /**
+     * How clients verify the instance: the CA certificate to download (PEM), its SHA-256 fingerprint, and when the
+     * instance's own certificate expires (renewed before that; null until it has one).
+     */
+    public record Tls(String caUrl, String caFingerprint, Instant certificateNotAfter) {
+    }
+
+    /** A copy with the TLS facts filled in. */
+    StorageView withTls(Tls t) {
+        return new StorageView(id, tenant, status, statusLabel, step, inProgress, ready, suspended, host, port, endpoint, limits,
+                lastError, attempts, nextAttemptAt, createdAt, readyAt, startedAt, requestedBy, steps, t);
+    }
+
     /** One step of the way to ready: done, under way now, or still ahead. */
     public record Step(String name, String label, String state) {
     }
 
     static StorageView none(String tenant, Limits limits) {
         return new StorageView(null, tenant, NOT_ACTIVATED, "Not activated", -1, false, false, false, null, null, null,
-                limits, null, 0, null, null, null, null, null, List.of());
+                limits, null, 0, null, null, null, null, null, List.of(), null);
     }
 
     static StorageView of(InstanceRow r, String tenant, String hostName, String address, Limits limits) {
@@ -55,7 +68,7 @@ public record StorageView(Long id, String tenant, String status, String statusLa
         return new StorageView(r.id(), tenant, s.name(), s.label(), s.step(), s.inProgress() || s == InstanceStatus.REQUESTED
                         || r.suspended() != (s == InstanceStatus.SUSPENDED), // suspending or resuming
                 s == InstanceStatus.READY, r.suspended(), hostName, r.port(), endpoint, limits, r.lastError(), r.attempts(),
-                r.nextAttemptAt(), r.createdAt(), r.readyAt(), r.startedAt(), r.requestedBy(), steps);
+                r.nextAttemptAt(), r.createdAt(), r.readyAt(), r.startedAt(), r.requestedBy(), steps, null);
     }
 
     /** "3 min", how long the container has been running; null unless ready. */

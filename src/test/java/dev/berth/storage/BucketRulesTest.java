@@ -149,4 +149,26 @@ class BucketRulesTest {
         assertTrue(refusals.get(0).startsWith("New buckets are refused"));
         assertTrue(refusals.get(1).startsWith("Writes are stopped at the hard limit"));
     }
+
+    @Test
+    void everySnippetVerifiesTheInstanceWithTheCaAndNoneSkipsVerification() {
+        String ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        var t = new MountInstructions.Target("https://127.0.0.1:9000", "us-east-1", "data", "BKABC", "s3cr3t", KeyMode.READ_WRITE, ca);
+        String all = MountInstructions.download(t);
+        for (String insecure : List.of("no_check_certificate", "ssl_verify_hostname=0", "--no-check-certificate", "--insecure",
+                "--no-verify-ssl", "verify_ssl = false", "http://")) {
+            assertFalse(all.contains(insecure), insecure);
+        }
+        for (var tool : MountInstructions.all(t)) {
+            var first = tool.snippets().get(0);
+            assertEquals(tool.tool() + "-ca", first.id(), "each tool starts by writing the CA");
+            assertTrue(first.text().contains(ca.strip()) && first.text().contains(MountInstructions.CA_FILE), first.text());
+        }
+        String snippets = all;
+        assertTrue(snippets.contains("CURL_CA_BUNDLE=/etc/berth/berth-ca.crt s3fs data /mnt/data -o passwd_file="), "s3fs");
+        assertTrue(snippets.contains("cp /etc/berth/berth-ca.crt /usr/local/share/ca-certificates/berth-ca.crt\nupdate-ca-certificates"), "Debian/Ubuntu system store");
+        assertTrue(snippets.contains(" --ca-cert /etc/berth/berth-ca.crt "), "rclone");
+        assertTrue(snippets.contains("~/.mc/certs/CAs/berth-ca.crt"), "mc");
+        assertTrue(snippets.contains("ca_bundle = /etc/berth/berth-ca.crt"), "AWS CLI");
+    }
 }

@@ -54,6 +54,7 @@ class BucketsBrowserTest {
             b.visible(By.id("secret-once"));
             String secret = b.visible(By.id("secret-key")).getText();
             assertEquals(40, secret.length());
+            String ca = b.visible(By.id("snippet-s3fs-ca")).getText();
             String passwd = b.visible(By.id("snippet-s3fs-passwd")).getText();
             String mount = b.driver.findElement(By.id("snippet-s3fs-mount")).getText();
             assertTrue(passwd.contains(secret), passwd);
@@ -69,6 +70,7 @@ class BucketsBrowserTest {
             Path root = Files.createTempDirectory("berth-ui-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Path mp = root.resolve("mnt").resolve(bucket);
             String localize = "s#" + MountInstructions.CONFIG_DIR + "#" + root + MountInstructions.CONFIG_DIR + "#g";
+            assertEquals(0, Shell.run(root, local(ca, root, bucket)).exit(), "the storage CA, as the page shows it");
             assertEquals(0, Shell.run(root, local(passwd, root, bucket)).exit());
             try {
                 Shell.Result r = Shell.run(root, local(mount, root, bucket));

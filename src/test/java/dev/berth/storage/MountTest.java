@@ -93,6 +93,8 @@ class MountTest {
         Storage.bucket(DemoUser.ALICE, bucket);
         Case rw = newCase(bucket, "read-write");
         Path mp = rw.mountPoint();
+        assertTrue(rw.snippet("s3fs-mount").contains("url=https://"), "the instance speaks TLS only");
+        rw.run("s3fs-ca");
         rw.run("s3fs-passwd");
         Path passwd = rw.root().resolve("etc/berth/" + bucket + ".passwd-s3fs");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(passwd)));
@@ -104,19 +106,32 @@ class MountTest {
             Shell.unmount(mp);
         }
 
-        // the fstab line, through mount(8) and the fuse helper, from a temporary fstab
+        // The fstab line, through mount(8) and the fuse helper, from a temporary fstab. A mount from fstab gets no
+        // environment, so it needs the CA in the system store: the system-wide snippet runs as written, in a private
+        // mount namespace whose /usr/local/share/ca-certificates and /etc/ssl/certs are copies (this machine's trust
+        // store is shared with other work); the mount and the checks through it run in that namespace too.
         Path fstab = rw.root().resolve("fstab");
         Files.writeString(fstab, rw.snippet("s3fs-fstab") + "\n");
-        try {
-            Shell.Result r = Shell.run(rw.home(), "mount -T " + fstab + " " + mp);
-            assertEquals(0, r.exit(), r.output());
-            Shell.awaitMounted(mp, null, null);
-            bothWays(rw, "s3fs-fstab");
-        } finally {
-            Shell.unmount(mp);
-        }
+        rw.s3().put(bucket, "from-s3-s3fs-fstab.txt", "written through S3 for s3fs-fstab");
+        Path seen = rw.root().resolve("seen-through-fstab.txt");
+        String inNamespace = "mount -t tmpfs tmpfs /usr/local/share/ca-certificates\n"
+                + "cp -a /etc/ssl/certs " + rw.root() + "/ssl-certs && mount --bind " + rw.root() + "/ssl-certs /etc/ssl/certs\n"
+                + rw.snippet("s3fs-ca-system")
+                + "mount -T " + fstab + " " + mp + "\n"
+                + "for i in $(seq 1 150); do [ -f " + mp + "/from-s3-s3fs-fstab.txt ] && break; sleep 0.2; done\n"
+                + "cat " + mp + "/from-s3-s3fs-fstab.txt > " + seen + "\n"
+                + "printf 'written through s3fs-fstab' > " + mp + "/from-mount-s3fs-fstab.txt\n"
+                + "setpriv --reuid=65534 --regid=65534 --clear-groups cat " + mp + "/from-s3-s3fs-fstab.txt >/dev/null\n"
+                + "umount " + mp + "\n";
+        Path script = rw.root().resolve("fstab-in-namespace.sh");
+        Files.writeString(script, inNamespace);
+        Shell.Result r = Shell.run(rw.home(), "unshare -m sh -e " + script);
+        assertEquals(0, r.exit(), r.output());
+        assertEquals("written through S3 for s3fs-fstab", Files.readString(seen));
+        assertEquals("written through s3fs-fstab", rw.s3().get(bucket, "from-mount-s3fs-fstab.txt"));
 
         Case ro = newCase(bucket, "read-only");
+        ro.run("s3fs-ca");
         ro.run("s3fs-passwd");
         try {
             ro.run("s3fs-mount");
@@ -136,6 +151,7 @@ class MountTest {
         Storage.bucket(DemoUser.ALICE, bucket);
         Case rw = newCase(bucket, "read-write");
         Path mp = rw.mountPoint();
+        rw.run("rclone-ca");
         rw.run("rclone-config-file");
         try {
             rw.run("rclone-mount");
@@ -163,6 +179,7 @@ class MountTest {
         }
 
         Case ro = newCase(bucket, "read-only");
+        ro.run("rclone-ca");
         ro.run("rclone-config-file");
         try {
             ro.run("rclone-mount");
@@ -183,10 +200,13 @@ class MountTest {
         Case writer = newCase(bucket, "read-write");
         writer.s3().put(bucket, "listed.txt", "x");
 
+        c.run("mc-ca");
+        c.run("mc-ca-install");
         c.run("mc-alias");
         Shell.Result ls = c.run("mc-use");
         assertTrue(ls.output().contains("listed.txt"), ls.output());
 
+        c.run("awscli-ca");
         Path aws = Files.createDirectories(c.home().resolve(".aws"));
         Files.writeString(aws.resolve("credentials"), c.snippet("awscli-credentials"));
         Files.writeString(aws.resolve("config"), c.snippet("awscli-config"));

@@ -122,7 +122,7 @@ class StorageFaultTest {
         assertTrue(inspect(name, "{{json .Config.Cmd}}").contains("127.0.0.1:" + v.port()));
 
         InstanceAccess access = access(slug);
-        assertEquals("http://127.0.0.1:" + v.port(), access.endpoint());
+        assertEquals("https://127.0.0.1:" + v.port(), access.endpoint());
         String everything = DockerCli.run("inspect", name);
         assertFalse(everything.contains(access.rootPassword()), "the root password is not in docker inspect");
         assertFalse(everything.contains(access.rootUser()), "nor the root user");

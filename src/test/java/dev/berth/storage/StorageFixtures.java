@@ -40,7 +40,8 @@ public final class StorageFixtures {
     }
 
     static MinioClient s3(InstanceAccess access) {
-        return MinioClient.builder().endpoint(access.endpoint()).credentials(access.rootUser(), access.rootPassword()).build();
+        return MinioClient.builder().endpoint(access.endpoint()).credentials(access.rootUser(), access.rootPassword())
+                .httpClient(S3.trusting(io.quarkus.arc.Arc.container().instance(TlsAuthority.class).get())).build();
     }
 
     /** The instance as its root sees it. */

@@ -56,7 +56,7 @@ class StoragePagesTest {
         given().auth().oauth2(DemoUser.ALICE.token()).when().get("/storage/status").then().statusCode(200)
                 .body(containsString("data-status=\"READY\""))
                 .body(not(containsString("hx-trigger")))
-                .body(containsString("id=\"storage-endpoint\">http://127.0.0.1:"));
+                .body(containsString("id=\"storage-endpoint\">https://127.0.0.1:"));
         given().auth().oauth2(DemoUser.BOB.token()).when().get("/storage").then().statusCode(200)
                 .body(not(containsString("acme")));
     }

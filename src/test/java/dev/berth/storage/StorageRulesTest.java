@@ -73,7 +73,21 @@ class StorageRulesTest {
         assertFalse(spec.env().toString().contains("s3cr3t"), "the environment holds paths, not secrets");
         assertFalse(spec.toString().contains("s3cr3t"), "nor does the spec's text");
         assertEquals("s3cr3t-password", spec.files().get(spec.env().get("MINIO_ROOT_PASSWORD_FILE")));
-        assertEquals("http://[::1]:19003", InstanceSpec.endpoint("::1", 19003));
+        assertEquals("https://[::1]:19003", InstanceSpec.endpoint("::1", 19003));
+    }
+
+    @Test
+    void theCertificateGoesInLikeTheCredentialsAndMinioServesHttpsOnly() {
+        var limits = new ContainerRuntime.Limits(500, 256L << 20, 0, 10L << 20, 512);
+        var spec = InstanceSpec.of("berth", "acme", 7, "berth/minio:x", "127.0.0.1", 19003, limits, "rootuser", "pw", null,
+                new InstanceSpec.Tls("CERT-PEM", "KEY-PEM-s3cr3t"));
+        assertEquals(List.of("server", "/data", "--address", "127.0.0.1:19003", "--certs-dir", "/run/secrets/berth-certs"), spec.command());
+        assertEquals("CERT-PEM", spec.files().get("/run/secrets/berth-certs/public.crt"));
+        assertEquals("KEY-PEM-s3cr3t", spec.files().get("/run/secrets/berth-certs/private.key"));
+        assertEquals("1", spec.labels().get(InstanceSpec.LABEL_TLS), "marks containers that serve TLS (others are migrated)");
+        assertFalse(spec.env().toString().contains("s3cr3t") || spec.toString().contains("s3cr3t"), "the key is in a file only");
+        assertFalse(spec.labels().containsKey(InstanceSpec.LABEL_TLS) && InstanceSpec.of("berth", "acme", 7, "berth/minio:x",
+                "127.0.0.1", 19003, limits, "rootuser", "pw").labels().containsKey(InstanceSpec.LABEL_TLS));
     }
 
     @Test

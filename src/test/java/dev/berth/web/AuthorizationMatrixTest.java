@@ -42,6 +42,9 @@ class AuthorizationMatrixTest {
                 // Activation is allowed for members and really activates (removed again after the class).
                 Arguments.of("POST", "/storage/activate", FORM, LOGIN, 303, 303, 404, 403),
                 Arguments.of("GET", "/api/v1/storage", null, 401, 200, 200, 404, 200),
+                // The storage CA certificate is no secret, but like everything else it is for signed-in users.
+                Arguments.of("GET", "/storage/ca.crt", null, LOGIN, 200, 200, 200, 200),
+                Arguments.of("GET", "/api/v1/storage/ca", null, 401, 200, 200, 200, 200),
                 Arguments.of("POST", "/api/v1/storage", null, 401, 200, 200, 404, 403),
                 Arguments.of("GET", "/admin/storage", null, LOGIN, 403, 403, 200, 403),
                 Arguments.of("POST", "/admin/storage/99999999/suspend", FORM, LOGIN, 403, 403, 404, 403),
