@@ -282,6 +282,10 @@ public class Reconciler {
         return null;
     }
 
+    private String eventsUrl(long tenantId) {
+        return config.eventsUrl().map(u -> StorageEventResource.url(u, tenantId)).orElse(null);
+    }
+
     private void provision(InstanceRow r, String slug, ContainerRuntime.Limits want)
             throws RuntimeUnavailableException, InstanceHealth.NotReadyException, InterruptedException, InstanceClaims.LostClaim {
         HostView host = hosts.get(r.hostId());
@@ -289,7 +293,8 @@ public class Reconciler {
         String password = secrets.open(r.rootPasswordSealed());
         String endpoint = InstanceSpec.endpoint(host.storageAddress(), r.port());
         ContainerRuntime.ContainerSpec spec = InstanceSpec.of(config.scope(), slug, r.id(), config.image(),
-                host.storageAddress(), r.port(), want, r.rootUser(), password, config.incompleteUploadMaxAge());
+                host.storageAddress(), r.port(), want, r.rootUser(), password, config.incompleteUploadMaxAge(),
+                eventsUrl(r.tenantId()));
         boolean wasReady = r.status() == InstanceStatus.READY;
 
         Optional<ContainerRuntime.ContainerState> state = runtime.inspect(ep, spec.name());

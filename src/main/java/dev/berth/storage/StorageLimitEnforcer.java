@@ -63,6 +63,8 @@ public class StorageLimitEnforcer {
     StorageConfig config;
     @Inject
     Leases leases;
+    @Inject
+    UsageLedger ledger;
 
     /**
      * What one check found and did, for tests and the benchmark. {@code usageBytes} includes
@@ -98,6 +100,7 @@ public class StorageLimitEnforcer {
         });
         for (Long id : ids) {
             try {
+                reconcileDue(id, false);
                 check(id);
             } catch (RuntimeException e) {
                 LOG.warnf("Storage check of tenant %d failed: %s", id, e.getMessage());
@@ -137,8 +140,12 @@ public class StorageLimitEnforcer {
         ObjectStore.Usage measured;
         int buckets;
         try {
-            buckets = store.bucketNames(at).size();
-            measured = store.usage(at);
+            // No object is listed here: bytes of objects come from the ledger (kept from the instance's events), uploads
+            // from their own listing, which grows with the uploads in progress, not with the objects stored.
+            List<String> names = store.bucketNames(at);
+            buckets = names.size();
+            UsageLedger.Totals totals = ledger.totals(tenantId, names);
+            measured = new ObjectStore.Usage(totals.bytes(), store.incompleteUploads(at, names));
         } catch (StorageException e) {
             QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));
             throw e;
@@ -280,6 +287,79 @@ public class StorageLimitEnforcer {
             check(change.tenantId());
         } catch (RuntimeException e) {
             LOG.warnf("Keys of tenant %s follow its suspension at the next pass: %s", change.slug(), e.getMessage());
+        }
+    }
+
+    /**
+     * Lists in full, and points at Berth's webhook again, each bucket of the tenant that is not counted exactly (older
+     * than the event feed, or its instance has no Berth target) or was last reconciled more than
+     * {@code berth.storage.usage-reconcile-interval} ago; {@code all}: every bucket now (an administrator's request).
+     * The only place where objects are listed; never on a page or an event. Returns the buckets listed.
+     */
+    public int reconcileDue(long tenantId, boolean all) {
+        Optional<InstanceAccess> ready = instances.readyInstance(tenantId);
+        if (ready.isEmpty()) {
+            return 0;
+        }
+        InstanceAccess at = ready.get();
+        List<String> names = store.bucketNames(at);
+        Map<String, BucketUsage> rows = ledger.buckets(tenantId);
+        Instant due = Instant.now().minus(config.usageReconcileInterval());
+        int listed = 0;
+        for (String name : names) {
+            BucketUsage u = rows.get(name);
+            Instant last = u == null ? null : u.reconciledAt != null ? u.reconciledAt : u.countedSince;
+            if (!all && u != null && u.countedSince != null && last != null && last.isAfter(due)) {
+                continue;
+            }
+            boolean watched = config.eventsUrl().isPresent() && store.watch(at, name);
+            Instant start = Instant.now();
+            var listing = new ArrayList<UsageLedger.Listed>();
+            try {
+                store.listVersions(at, name, listing::add);
+            } catch (StorageException e) {
+                if (e.notFound()) {
+                    continue; // deleted meanwhile
+                }
+                throw e;
+            }
+            ledger.rebuild(tenantId, name, start, listing, watched);
+            listed++;
+        }
+        return listed;
+    }
+
+    /** Checks for writes at once, off the caller's thread, unless one is already waiting for this tenant. */
+    private final Map<Long, Boolean> pending = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService soon = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    /**
+     * After events were applied: when the tenant's usage is now on the other side of its hard limit than its keys are,
+     * check it now (the scheduled pass would within one interval). This is what makes the limit react in about a
+     * second whatever the object count: no listing, a few rows read.
+     */
+    void afterEvents(long tenantId) {
+        String slug = tenants.slugOf(tenantId);
+        if (slug == null) {
+            return;
+        }
+        QuotaLimits quota = tenants.quota(slug);
+        boolean[] differs = {false};
+        QuarkusTransaction.requiringNew().run(() -> {
+            StorageUsage u = BucketService.usageRow(tenantId);
+            long objects = ledger.objectBytes(tenantId);
+            u.bytes = objects + u.incompleteBytes;
+            differs[0] = BucketRules.writesBlocked(u.bytes, quota) != u.writesBlocked;
+        });
+        if (differs[0] && pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
+            soon.submit(() -> {
+                pending.remove(tenantId);
+                try {
+                    check(tenantId);
+                } catch (RuntimeException e) {
+                    LOG.warnf("Storage check of tenant %d after its events failed (the scheduled pass retries): %s", tenantId, e.getMessage());
+                }
+            });
         }
     }
 
