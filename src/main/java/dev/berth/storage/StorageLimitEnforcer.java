@@ -118,16 +118,21 @@ public class StorageLimitEnforcer {
 
     /** As {@link #check(long)}, aborting uploads begun longer than {@code incompleteUploadMaxAge} ago. */
     public Optional<Check> check(long tenantId, Duration incompleteUploadMaxAge) {
+        return check(tenantId, incompleteUploadMaxAge, false);
+    }
+
+    /** {@code fast}: usage from the database alone (after events), no call to the instance but the policy updates. */
+    private Optional<Check> check(long tenantId, Duration incompleteUploadMaxAge, boolean fast) {
         ReentrantLock lock = locks.computeIfAbsent(tenantId, id -> new ReentrantLock());
         lock.lock();
         try {
-            return checkLocked(tenantId, incompleteUploadMaxAge);
+            return checkLocked(tenantId, incompleteUploadMaxAge, fast);
         } finally {
             lock.unlock();
         }
     }
 
-    private Optional<Check> checkLocked(long tenantId, Duration incompleteUploadMaxAge) {
+    private Optional<Check> checkLocked(long tenantId, Duration incompleteUploadMaxAge, boolean fast) {
         Optional<InstanceAccess> ready = instances.readyInstance(tenantId);
         if (ready.isEmpty()) {
             return Optional.empty();
@@ -137,24 +142,43 @@ public class StorageLimitEnforcer {
         if (slug == null) {
             return Optional.empty();
         }
-        ObjectStore.Usage measured;
         int buckets;
-        try {
-            // No object is listed here: bytes of objects come from the ledger (kept from the instance's events), uploads
-            // from their own listing, which grows with the uploads in progress, not with the objects stored.
-            List<String> names = store.bucketNames(at);
-            buckets = names.size();
-            UsageLedger.Totals totals = ledger.totals(tenantId, names);
-            measured = new ObjectStore.Usage(totals.bytes(), store.incompleteUploads(at, names));
-        } catch (StorageException e) {
-            QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));
-            throw e;
+        long objectBytes;
+        List<ObjectStore.IncompleteUpload> left;
+        List<ObjectStore.IncompleteUpload> aborted;
+        long incompleteBytes;
+        int incompleteUploads;
+        if (fast) {
+            // After events: everything from the database (the ledger, and the uploads as the last pass found them), so
+            // that only the policy updates reach the instance.
+            StorageUsage recorded = QuarkusTransaction.requiringNew().call(() -> BucketService.usageRow(tenantId));
+            buckets = recorded.buckets;
+            objectBytes = QuarkusTransaction.requiringNew().call(() -> ledger.objectBytes(tenantId));
+            left = List.of();
+            aborted = List.of();
+            incompleteBytes = recorded.incompleteBytes;
+            incompleteUploads = recorded.incompleteUploads;
+        } else {
+            ObjectStore.Usage measured;
+            try {
+                // No object is listed here: bytes of objects come from the ledger (kept from the instance's events),
+                // uploads from their own listing, which grows with the uploads in progress, not with the objects stored.
+                List<String> names = store.bucketNames(at);
+                buckets = names.size();
+                UsageLedger.Totals totals = ledger.totals(tenantId, names);
+                measured = new ObjectStore.Usage(totals.bytes(), store.incompleteUploads(at, names));
+            } catch (StorageException e) {
+                QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));
+                throw e;
+            }
+            objectBytes = measured.objectBytes();
+            aborted = abortStale(at, slug, measured.incomplete(), incompleteUploadMaxAge);
+            var gone = new HashSet<>(aborted);
+            left = measured.incomplete().stream().filter(u -> !gone.contains(u)).toList();
+            incompleteBytes = left.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum();
+            incompleteUploads = left.size();
         }
-        List<ObjectStore.IncompleteUpload> aborted = abortStale(at, slug, measured.incomplete(), incompleteUploadMaxAge);
-        var gone = new HashSet<>(aborted);
-        List<ObjectStore.IncompleteUpload> left = measured.incomplete().stream().filter(u -> !gone.contains(u)).toList();
-        long incompleteBytes = left.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum();
-        long usage = measured.objectBytes() + incompleteBytes;
+        long usage = objectBytes + incompleteBytes;
         QuotaLimits quota = tenants.quota(slug);
         boolean blocked = BucketRules.writesBlocked(usage, quota);
         boolean wasBlocked = QuarkusTransaction.requiringNew().call(() -> BucketService.usageRow(tenantId).writesBlocked);
@@ -173,7 +197,7 @@ public class StorageLimitEnforcer {
             u.buckets = buckets;
             u.bytes = usage;
             u.incompleteBytes = incompleteBytes;
-            u.incompleteUploads = left.size();
+            u.incompleteUploads = incompleteUploads;
             u.measuredAt = now;
             u.lastError = null;
             if (blocked != u.writesBlocked) {
@@ -190,7 +214,7 @@ public class StorageLimitEnforcer {
         disableExpired(at, slug, keys, now);
         followSuspension(at, slug, tenantId, now);
         Check check = new Check(tenantId, usage, quota.storageHardBytes(), blocked, blocked != wasBlocked, now, incompleteBytes,
-                left.size(), aborted.size(), aborted.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum());
+                incompleteUploads, aborted.size(), aborted.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum());
         last = check;
         return Optional.of(check);
     }
@@ -344,18 +368,18 @@ public class StorageLimitEnforcer {
             return;
         }
         QuotaLimits quota = tenants.quota(slug);
-        boolean[] differs = {false};
-        QuarkusTransaction.requiringNew().run(() -> {
+        // A targeted update: the enforcer may be recording a block on the same row at this moment.
+        boolean differs = QuarkusTransaction.requiringNew().call(() -> {
             StorageUsage u = BucketService.usageRow(tenantId);
-            long objects = ledger.objectBytes(tenantId);
-            u.bytes = objects + u.incompleteBytes;
-            differs[0] = BucketRules.writesBlocked(u.bytes, quota) != u.writesBlocked;
+            long bytes = ledger.objectBytes(tenantId) + u.incompleteBytes;
+            StorageUsage.update("bytes = ?1 where tenantId = ?2", bytes, tenantId);
+            return BucketRules.writesBlocked(bytes, quota) != u.writesBlocked;
         });
-        if (differs[0] && pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
+        if (differs && pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
             soon.submit(() -> {
                 pending.remove(tenantId);
                 try {
-                    check(tenantId);
+                    check(tenantId, config.incompleteUploadMaxAge(), true);
                 } catch (RuntimeException e) {
                     LOG.warnf("Storage check of tenant %d after its events failed (the scheduled pass retries): %s", tenantId, e.getMessage());
                 }

@@ -49,8 +49,19 @@ public class UsageLedger {
     public record Totals(long bytes, int buckets, int uncounted) {
     }
 
-    /** Applies the events in order, in one transaction. */
+    /**
+     * Applies the events in order, in one transaction. Tried twice: both targets deliver each event, and the first
+     * event of a bucket Berth has no row for may meet its twin creating that row (the second try finds it).
+     */
     public void apply(long tenantId, List<Event> events) {
+        try {
+            applyOnce(tenantId, events);
+        } catch (jakarta.persistence.PersistenceException e) {
+            applyOnce(tenantId, events);
+        }
+    }
+
+    private void applyOnce(long tenantId, List<Event> events) {
         QuarkusTransaction.requiringNew().run(() -> {
             Map<String, BucketUsage> rows = new HashMap<>();
             for (Event e : events) {
@@ -179,6 +190,8 @@ public class UsageLedger {
     }
 
     private static void dropRows(long tenantId, String bucket) {
+        // The bucket's row first, as events take it: in the other order the two would deadlock.
+        BucketUsage.getEntityManager().find(BucketUsage.class, new BucketUsage.Id(tenantId, bucket), LockModeType.PESSIMISTIC_WRITE);
         StoredObject.delete("id.tenantId = ?1 and id.bucket = ?2", tenantId, bucket);
         BucketUsage.delete("id.tenantId = ?1 and id.bucket = ?2", tenantId, bucket);
     }
@@ -186,6 +199,8 @@ public class UsageLedger {
     /** Every tenant's rows go with its instance's data. */
     public void forget(long tenantId) {
         QuarkusTransaction.requiringNew().run(() -> {
+            BucketUsage.getEntityManager().createQuery("from BucketUsage u where u.id.tenantId = ?1", BucketUsage.class)
+                    .setParameter(1, tenantId).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
             StoredObject.delete("id.tenantId", tenantId);
             BucketUsage.delete("id.tenantId", tenantId);
         });
