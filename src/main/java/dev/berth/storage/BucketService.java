@@ -193,12 +193,15 @@ public class BucketService implements UsageSource {
         ObjectStore.BucketInfo info = existing(t, name);
         Recorded recorded = Recorded.of(ledger.bucket(t.tenantId(), name));
         long objects = recorded.currentObjects() + recorded.noncurrentVersions() + recorded.deleteMarkers();
-        // A bucket not counted exactly yet may hold objects the ledger does not know: one short listing tells.
-        if (objects == 0 && !recorded.exact() && !call(() -> store.empty(t.access(), name))) {
+        // Recorded as empty: events in flight or a bucket not counted exactly yet may hide objects, so one short
+        // listing (at most one entry) decides whether the name must be typed.
+        boolean atLeast = false;
+        if (objects == 0 && !call(() -> store.empty(t.access(), name))) {
             objects = 1;
+            atLeast = true;
         }
         if (objects > 0 && !name.equals(confirm)) {
-            String reason = name + " holds " + (recorded.exact() ? "" : "at least ") + objects + " object" + (objects == 1 ? "" : "s") + " ("
+            String reason = name + " holds " + (atLeast ? "at least " : "") + objects + " object" + (objects == 1 ? "" : "s") + " ("
                     + dev.berth.common.ByteSize.format(recorded.currentBytes() + recorded.noncurrentBytes()) + "); type the bucket's name to delete it with everything in it.";
             audit.record(actor.username(), slug, "bucket.delete", name, Outcome.FAILED, "not confirmed", actor.requestId());
             throw InvalidInputException.of("confirm", reason);

@@ -27,21 +27,24 @@ import org.jboss.logging.Logger;
 
 /**
  * The hard storage limit, enforced by Berth (MinIO's bucket quota is best effort: a background scanner updates
- * usage late, so a bucket can overshoot by far). Every {@code berth.storage.usage-interval}, for every tenant
- * with buckets or keys made through Berth: sum the sizes of all objects and versions, and of the parts of multipart
- * uploads never completed, over the S3 API; at or past the hard limit, give every read-write key the drain policy
- * (read, list, delete, abort uploads; no PutObject, so no UploadPart either); below it, give them their own policy
- * back. While blocked, each check re-asserts the drain policy, so a key created at the same moment cannot slip
- * through. The same pass disables keys whose expiry has passed and aborts uploads older than
- * {@code berth.storage.incomplete-upload-max-age}.
+ * usage late, so a bucket can overshoot by far). Usage is the {@link UsageLedger}'s (kept from the instance's bucket
+ * events, no object listed) plus the parts of multipart uploads never completed (listed per bucket: MinIO sends no
+ * event for parts). At or past the hard limit, every read-write key gets the drain policy (read, list, delete, abort
+ * uploads; no PutObject, so no UploadPart either); below it, their own policy back. While blocked, each check
+ * re-asserts the drain policy, so a key created at the same moment cannot slip through. Checks run when applied events
+ * put a tenant on the other side of its limit ({@link #afterEvents}, from the database alone) and every
+ * {@code berth.storage.usage-interval} for every tenant (which also reconciles the buckets that are due, lists the
+ * uploads, disables keys whose expiry has passed and aborts uploads older than
+ * {@code berth.storage.incomplete-upload-max-age}).
  *
  * <p>Stale uploads are aborted here rather than by a bucket lifecycle rule: MinIO does not implement the
  * {@code AbortIncompleteMultipartUpload} action (its lifecycle parser leaves it out), its lifecycle runs in the
  * late background scanner, and a rule on the tenant's own buckets could be replaced by the tenant. Here the pass
  * that counts the uploads aborts them in the same scan, under the lease, and audits it.
  *
- * <p>Delay bound: writes stop at most one interval + one usage scan + one policy update per read-write key after
- * usage reaches the limit (measured: see README). What is written during that window is the overshoot.
+ * <p>Delay bound: writes stop one event delivery + one policy update per read-write key after usage reaches the
+ * limit; for buckets not kept from events, one interval + one listing + the policy updates (README, "The hard limit").
+ * What is written during that window is the overshoot.
  *
  * <p>Scheduled passes run on the one replica that holds the {@value #LEASE} lease ({@link Leases}).
  */
