@@ -166,9 +166,10 @@ public class StorageLimitEnforcer {
             try {
                 // No object is listed here: bytes of objects come from the ledger (kept from the instance's events),
                 // uploads from their own listing, which grows with the uploads in progress, not with the objects stored.
+                Instant listedAt = Instant.now();
                 List<String> names = store.bucketNames(at);
                 buckets = names.size();
-                UsageLedger.Totals totals = ledger.totals(tenantId, names);
+                UsageLedger.Totals totals = ledger.totals(tenantId, names, listedAt);
                 measured = new ObjectStore.Usage(totals.bytes(), store.incompleteUploads(at, names));
             } catch (StorageException e) {
                 QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));

@@ -225,8 +225,11 @@ public class UsageLedger {
         return QuarkusTransaction.joiningExisting().call(() -> BucketUsage.findById(new BucketUsage.Id(tenantId, bucket)));
     }
 
-    /** Sum over the tenant's existing buckets; rows of buckets that no longer exist are dropped. */
-    public Totals totals(long tenantId, List<String> existing) {
+    /**
+     * Sum over the tenant's existing buckets (as listed at {@code listedAt}); rows of buckets that no longer exist are
+     * dropped, unless written since the listing (a bucket created meanwhile).
+     */
+    public Totals totals(long tenantId, List<String> existing, Instant listedAt) {
         Set<String> names = new HashSet<>(existing);
         Map<String, BucketUsage> rows = QuarkusTransaction.requiringNew().call(() -> buckets(tenantId));
         long bytes = 0;
@@ -238,9 +241,9 @@ public class UsageLedger {
             }
             bytes += u == null ? 0 : u.bytes();
         }
-        for (String gone : rows.keySet()) {
-            if (!names.contains(gone)) {
-                deleted(tenantId, gone);
+        for (BucketUsage row : rows.values()) {
+            if (!names.contains(row.id.bucket()) && row.updatedAt.isBefore(listedAt)) {
+                deleted(tenantId, row.id.bucket());
             }
         }
         return new Totals(bytes, names.size(), uncounted);
