@@ -40,13 +40,15 @@ public class AdminStorageResource {
     @POST
     @Path("{id}/{action}")
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "suspend (stop and keep stopped) or resume")
+    @Operation(summary = "suspend (stop and keep stopped), resume, or reconcile-usage",
+            description = "reconcile-usage lists every bucket of the instance in full now and corrects the usage kept from its events.")
     public StorageView act(@PathParam("id") long id, @PathParam("action")
-            @org.eclipse.microprofile.openapi.annotations.media.Schema(enumeration = {"suspend", "resume"}) String action) {
+            @org.eclipse.microprofile.openapi.annotations.media.Schema(enumeration = {"suspend", "resume", "reconcile-usage"}) String action) {
         return switch (action) {
             case "suspend" -> storage.suspend(user.actor(), id);
             case "resume" -> storage.resume(user.actor(), id);
-            default -> throw new NotFoundException("There is no action '" + action + "': use suspend or resume.");
+            case "reconcile-usage" -> storage.reconcileUsage(user.actor(), id);
+            default -> throw new NotFoundException("There is no action '" + action + "': use suspend, resume or reconcile-usage.");
         };
     }
 

@@ -31,11 +31,22 @@ public class BucketResource {
     @Inject
     CurrentUser user;
 
+    /**
+     * {@code sizeBytes} and {@code objects} count every version (current and non-current); delete markers are counted
+     * apart. The usage is recorded, never listed on request: {@code usageExact} when kept from the instance's events
+     * (since {@code usageCountedSince}), {@code usageUpdatedAt} when it last changed, {@code usageReconciledAt} the
+     * last full listing.
+     */
     public record BucketJson(String name, Instant createdAt, long sizeBytes, long objects, Instant lastModified,
-                             boolean versioning, int keys) {
+                             boolean versioning, int keys, long currentObjects, long currentBytes, long noncurrentVersions,
+                             long noncurrentBytes, long deleteMarkers, boolean usageExact, Instant usageCountedSince,
+                             Instant usageUpdatedAt, Instant usageReconciledAt) {
         static BucketJson of(BucketService.BucketView v) {
             var i = v.info();
-            return new BucketJson(i.name(), i.createdAt(), i.sizeBytes(), i.objects(), i.lastModified(), i.versioning(), v.keys());
+            var u = v.usage();
+            return new BucketJson(i.name(), i.createdAt(), i.sizeBytes(), i.objects(), i.lastModified(), i.versioning(), v.keys(),
+                    u.currentObjects(), u.currentBytes(), u.noncurrentVersions(), u.noncurrentBytes(), u.deleteMarkers(), u.exact(),
+                    u.countedSince(), u.updatedAt(), u.reconciledAt());
         }
     }
 

@@ -44,9 +44,37 @@ public class BucketService implements UsageSource {
     TenantLocks locks;
     @Inject
     TlsAuthority tls;
+    @Inject
+    UsageLedger ledger;
 
-    /** A bucket row: the bucket and how many keys it has. */
-    public record BucketView(ObjectStore.BucketInfo info, int keys) {
+    /**
+     * A bucket's usage as kept by the {@link UsageLedger}: {@code countedSince} null when it is not known exactly yet
+     * (the figures are then what the last listing found, or nothing); {@code updatedAt} is when the figures last changed,
+     * {@code reconciledAt} when the bucket was last listed in full.
+     */
+    public record Recorded(long currentObjects, long currentBytes, long noncurrentVersions, long noncurrentBytes, long deleteMarkers,
+                           Instant countedSince, Instant updatedAt, Instant reconciledAt) {
+        static Recorded of(BucketUsage u) {
+            return u == null ? new Recorded(0, 0, 0, 0, 0, null, null, null)
+                    : new Recorded(u.currentObjects, u.currentBytes, u.noncurrentVersions, u.noncurrentBytes, u.deleteMarkers,
+                    u.countedSince, u.updatedAt, u.reconciledAt);
+        }
+
+        public boolean exact() {
+            return countedSince != null;
+        }
+
+        /** For the page: how current the figures are. */
+        public String asOf() {
+            if (exact()) {
+                return "kept from the instance's events since " + KeyView.when(countedSince);
+            }
+            return reconciledAt == null ? "not measured yet" : "as listed " + KeyView.when(reconciledAt);
+        }
+    }
+
+    /** A bucket row: the bucket, how many keys it has, and its usage as recorded (never listed on a page). */
+    public record BucketView(ObjectStore.BucketInfo info, int keys, Recorded usage) {
         public String name() {
             return info.name();
         }
@@ -79,20 +107,44 @@ public class BucketService implements UsageSource {
 
     // ------------------------------------------------------------------ buckets
 
+    /**
+     * Every bucket with its recorded usage: one call to the instance for the names, one for each bucket's versioning,
+     * and the ledger's rows; no object is listed, so the time does not grow with what the buckets hold.
+     */
     public List<BucketView> buckets(String slug) {
         Target t = target(slug);
-        List<ObjectStore.BucketInfo> all = call(() -> store.buckets(t.access()));
+        List<ObjectStore.BucketEntry> all = call(() -> store.bucketEntries(t.access()));
+        Map<String, BucketUsage> usage = ledger.buckets(t.tenantId());
         Map<String, Long> keyCounts = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list("tenantId", t.tenantId()))
                 .stream().collect(Collectors.groupingBy(k -> k.bucket, Collectors.counting()));
-        recordUsage(t.tenantId(), all.size(), all.stream().mapToLong(ObjectStore.BucketInfo::sizeBytes).sum(), null);
-        return all.stream().map(b -> new BucketView(b, keyCounts.getOrDefault(b.name(), 0L).intValue())).toList();
+        var views = new java.util.ArrayList<BucketView>();
+        for (ObjectStore.BucketEntry e : all) {
+            boolean versioning;
+            try {
+                versioning = store.versioning(t.access(), e.name());
+            } catch (StorageException x) {
+                if (x.notFound()) {
+                    continue; // deleted between the two calls
+                }
+                throw new ConflictException("The storage instance did not answer as expected: " + x.getMessage());
+            }
+            views.add(view(e, versioning, usage.get(e.name()), keyCounts.getOrDefault(e.name(), 0L).intValue()));
+        }
+        return views;
+    }
+
+    private static BucketView view(ObjectStore.BucketEntry e, boolean versioning, BucketUsage u, int keys) {
+        Recorded r = Recorded.of(u);
+        return new BucketView(new ObjectStore.BucketInfo(e.name(), e.createdAt(), r.currentBytes() + r.noncurrentBytes(),
+                r.currentObjects() + r.noncurrentVersions(), u == null ? null : u.lastModified, versioning), keys, r);
     }
 
     public BucketView bucket(String slug, String name) {
         Target t = target(slug);
         ObjectStore.BucketInfo info = existing(t, name);
         int keys = (int) (long) QuarkusTransaction.joiningExisting().call(() -> AccessKey.count("tenantId = ?1 and bucket = ?2", t.tenantId(), name));
-        return new BucketView(info, keys);
+        BucketUsage u = ledger.bucket(t.tenantId(), name);
+        return view(new ObjectStore.BucketEntry(name, info.createdAt()), info.versioning(), u, keys);
     }
 
     public BucketView create(Actor actor, String slug, String name) {
@@ -120,10 +172,18 @@ public class BucketService implements UsageSource {
             audit.record(actor.username(), slug, "bucket.create", name, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw new ConflictException("The storage instance refused to create " + name + ": " + e.getMessage());
         }
+        // Events from the start: the bucket is empty and no key can write to it yet, so it is counted exactly from now on.
+        boolean watched = false;
+        try {
+            watched = config.eventsUrl().isPresent() && store.watch(t.access(), name);
+        } catch (StorageException e) { // counted by listing until the next pass points it at Berth
+            org.jboss.logging.Logger.getLogger(BucketService.class).warnf("Bucket %s of %s sends no events yet: %s", name, slug, e.getMessage());
+        }
+        ledger.created(t.tenantId(), name, watched);
         audit.record(actor.username(), slug, "bucket.create", name, Outcome.OK, null, actor.requestId());
         bumpBuckets(t.tenantId(), names.size() + 1);
         // new and empty: nothing to ask the instance
-        return new BucketView(new ObjectStore.BucketInfo(name, Instant.now(), 0, 0, null, false), 0);
+        return view(new ObjectStore.BucketEntry(name, Instant.now()), false, ledger.bucket(t.tenantId(), name), 0);
     }
 
     /**
@@ -133,9 +193,18 @@ public class BucketService implements UsageSource {
     public void delete(Actor actor, String slug, String name, String confirm) {
         Target t = target(slug);
         ObjectStore.BucketInfo info = existing(t, name);
-        if (info.objects() > 0 && !name.equals(confirm)) {
-            String reason = name + " holds " + info.objects() + " object" + (info.objects() == 1 ? "" : "s") + " ("
-                    + dev.berth.common.ByteSize.format(info.sizeBytes()) + "); type the bucket's name to delete it with everything in it.";
+        Recorded recorded = Recorded.of(ledger.bucket(t.tenantId(), name));
+        long objects = recorded.currentObjects() + recorded.noncurrentVersions() + recorded.deleteMarkers();
+        // Recorded as empty: events in flight or a bucket not counted exactly yet may hide objects, so one short
+        // listing (at most one entry) decides whether the name must be typed.
+        boolean atLeast = false;
+        if (objects == 0 && !call(() -> store.empty(t.access(), name))) {
+            objects = 1;
+            atLeast = true;
+        }
+        if (objects > 0 && !name.equals(confirm)) {
+            String reason = name + " holds " + (atLeast ? "at least " : "") + objects + " object" + (objects == 1 ? "" : "s") + " ("
+                    + dev.berth.common.ByteSize.format(recorded.currentBytes() + recorded.noncurrentBytes()) + "); type the bucket's name to delete it with everything in it.";
             audit.record(actor.username(), slug, "bucket.delete", name, Outcome.FAILED, "not confirmed", actor.requestId());
             throw InvalidInputException.of("confirm", reason);
         }
@@ -152,8 +221,8 @@ public class BucketService implements UsageSource {
             throw new ConflictException("The storage instance refused to delete " + name + ": " + e.getMessage());
         }
         audit.record(actor.username(), slug, "bucket.delete", name,
-                Outcome.OK, info.objects() + " objects, " + info.sizeBytes() + " bytes", actor.requestId());
-        buckets(slug); // re-measure: the freed bytes may lift a block at the next check
+                Outcome.OK, objects + " objects, " + (recorded.currentBytes() + recorded.noncurrentBytes()) + " bytes", actor.requestId());
+        ledger.deleted(t.tenantId(), name); // the freed bytes may lift a block at the next check
     }
 
     public BucketView setVersioning(Actor actor, String slug, String name, boolean enabled) {
@@ -314,17 +383,6 @@ public class BucketService implements UsageSource {
         });
     }
 
-    /** After listing buckets: {@code objectBytes} plus the incomplete uploads the last check found (listing buckets does not see them). */
-    void recordUsage(long tenantId, int buckets, long objectBytes, String error) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            StorageUsage u = usageRow(tenantId);
-            u.buckets = buckets;
-            u.bytes = objectBytes + u.incompleteBytes;
-            u.measuredAt = Instant.now();
-            u.lastError = error;
-        });
-    }
-
     private void bumpBuckets(long tenantId, int buckets) {
         QuarkusTransaction.requiringNew().run(() -> usageRow(tenantId).buckets = buckets);
     }
@@ -350,6 +408,7 @@ public class BucketService implements UsageSource {
             AccessKey.delete("tenantId", deleted.tenantId());
             StorageUsage.deleteById(deleted.tenantId());
         });
+        ledger.forget(deleted.tenantId());
     }
 
     // ------------------------------------------------------------------ internals

@@ -120,6 +120,87 @@ public class MinioObjectStore implements ObjectStore {
     }
 
     @Override
+    public List<BucketEntry> bucketEntries(InstanceAccess at) {
+        return call("list_buckets", "listing buckets", () -> of(at).s3().listBuckets().stream()
+                .map(b -> new BucketEntry(b.name(), b.creationDate() == null ? null : b.creationDate().toInstant())).toList());
+    }
+
+    @Override
+    public boolean empty(InstanceAccess at, String name) {
+        return call("bucket_empty", "looking into bucket " + name, () -> {
+            for (Result<Item> r : of(at).s3().listObjects(ListObjectsArgs.builder().bucket(name).recursive(true).includeVersions(true)
+                    .maxKeys(1).build())) {
+                r.get();
+                return false;
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public boolean versioning(InstanceAccess at, String name) {
+        return call("get_versioning", "reading versioning of " + name, () -> of(at).s3()
+                .getBucketVersioning(GetBucketVersioningArgs.builder().bucket(name).build()).status() == VersioningConfiguration.Status.ENABLED);
+    }
+
+    @Override
+    public boolean watch(InstanceAccess at, String name) {
+        var queues = new ArrayList<io.minio.messages.QueueConfiguration>();
+        for (String arn : InstanceSpec.EVENT_TARGET_ARNS) {
+            var queue = new io.minio.messages.QueueConfiguration();
+            queue.setQueue(arn);
+            queue.setEvents(List.of(io.minio.messages.EventType.OBJECT_CREATED_PUT, io.minio.messages.EventType.OBJECT_CREATED_POST,
+                    io.minio.messages.EventType.OBJECT_CREATED_COPY, io.minio.messages.EventType.OBJECT_CREATED_COMPLETE_MULTIPART_UPLOAD,
+                    io.minio.messages.EventType.OBJECT_REMOVED_ANY));
+            queues.add(queue);
+        }
+        var config = new io.minio.messages.NotificationConfiguration();
+        config.setQueueConfigurationList(queues);
+        try {
+            call("watch_bucket", "sending events of " + name + " to Berth", () -> {
+                of(at).s3().setBucketNotification(io.minio.SetBucketNotificationArgs.builder().bucket(name).config(config).build());
+                return null;
+            });
+            return true;
+        } catch (StorageException e) {
+            if (e.getMessage().contains("InvalidArgument") || e.getMessage().contains("ARN")) {
+                return false; // the instance has no Berth target (made before events): it is scanned instead
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void listVersions(InstanceAccess at, String name, java.util.function.Consumer<UsageLedger.Listed> each) {
+        Clients c = of(at);
+        call("list_versions", "listing " + name, () -> {
+            for (Result<Item> r : c.s3().listObjects(ListObjectsArgs.builder().bucket(name).recursive(true).includeVersions(true).build())) {
+                Item i = r.get();
+                each.accept(new UsageLedger.Listed(i.objectName(), i.versionId(), i.size(), i.isDeleteMarker(), i.isLatest(),
+                        i.lastModified() == null ? null : i.lastModified().toInstant()));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<IncompleteUpload> incompleteUploads(InstanceAccess at, List<String> buckets) {
+        Clients c = of(at);
+        return call("list_uploads", "listing incomplete uploads", () -> {
+            var incomplete = new ArrayList<IncompleteUpload>();
+            for (String b : buckets) {
+                for (Uploads.Listed u : c.uploads().all(b)) {
+                    Long bytes = partBytes(c.uploads(), b, u);
+                    if (bytes != null) {
+                        incomplete.add(new IncompleteUpload(b, u.key(), u.uploadId(), u.initiated(), bytes));
+                    }
+                }
+            }
+            return incomplete;
+        });
+    }
+
+    @Override
     public List<BucketInfo> buckets(InstanceAccess at) {
         Clients c = of(at);
         List<Bucket> all = call("list_buckets", "listing buckets", () -> c.s3().listBuckets());
@@ -151,7 +232,9 @@ public class MinioObjectStore implements ObjectStore {
         Instant created = call("list_buckets", "looking up bucket " + name, () -> c.s3().listBuckets().stream()
                 .filter(b -> b.name().equals(name)).findFirst().map(b -> b.creationDate() == null ? null : b.creationDate().toInstant())
                 .orElse(null));
-        return describe(c, name, created);
+        boolean versioning = call("get_versioning", "reading versioning of " + name, () -> c.s3()
+                .getBucketVersioning(GetBucketVersioningArgs.builder().bucket(name).build()).status() == VersioningConfiguration.Status.ENABLED);
+        return new BucketInfo(name, created, 0, 0, null, versioning); // no listing: usage is the ledger's
     }
 
     private BucketInfo describe(Clients c, String name, Instant created) {

@@ -16,6 +16,28 @@ public interface ObjectStore {
     /** Bucket names only: cheap, for quota checks and existence. */
     List<String> bucketNames(InstanceAccess at);
 
+    /** Names and creation times of every bucket: one call, no object listed. */
+    List<BucketEntry> bucketEntries(InstanceAccess at);
+
+    /** Whether the bucket holds nothing, not even a version or delete marker: one short listing. */
+    boolean empty(InstanceAccess at, String name);
+
+    /** Whether versioning is on: one call, no object listed. */
+    boolean versioning(InstanceAccess at, String name);
+
+    /**
+     * Points the bucket's object events (created, removed, delete marker) at the instance's Berth webhook target
+     * ({@link InstanceSpec#EVENT_TARGET}). False when the instance has no such target (made before it existed).
+     */
+    boolean watch(InstanceAccess at, String name);
+
+    /** Every version and delete marker of the bucket, page after page: the reconciling listing, never on a request. */
+    void listVersions(InstanceAccess at, String name, java.util.function.Consumer<UsageLedger.Listed> each);
+
+    /** The multipart uploads begun and neither completed nor aborted, with their parts' bytes: no object listed. */
+    List<IncompleteUpload> incompleteUploads(InstanceAccess at, List<String> buckets);
+
+    /** Name, creation and versioning; no object is listed, so size and count are 0 (the {@link UsageLedger} has them). */
     BucketInfo bucket(InstanceAccess at, String name);
 
     /** Whether the bucket exists: one cheap call, no listing. */
@@ -77,6 +99,9 @@ public interface ObjectStore {
 
     /** A multipart upload neither completed nor aborted: when it began and the bytes of the parts uploaded so far. */
     record IncompleteUpload(String bucket, String key, String uploadId, Instant initiated, long bytes) {
+    }
+
+    record BucketEntry(String name, Instant createdAt) {
     }
 
     record BucketInfo(String name, Instant createdAt, long sizeBytes, long objects, Instant lastModified,

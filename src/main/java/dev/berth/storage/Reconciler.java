@@ -284,6 +284,10 @@ public class Reconciler {
         return null;
     }
 
+    private String eventsUrl(long tenantId) {
+        return config.eventsUrl().map(u -> StorageEventResource.url(u, tenantId)).orElse(null);
+    }
+
     private void provision(InstanceRow r, String slug, ContainerRuntime.Limits want)
             throws RuntimeUnavailableException, InstanceHealth.NotReadyException, InterruptedException, InstanceClaims.LostClaim {
         HostView host = hosts.get(r.hostId());
@@ -292,7 +296,8 @@ public class Reconciler {
         String endpoint = InstanceSpec.endpoint(host.storageAddress(), r.port());
         InstanceCerts.Current tls = certs.ensure(r, slug, host.storageAddress());
         ContainerRuntime.ContainerSpec spec = InstanceSpec.of(config.scope(), slug, r.id(), config.image(),
-                host.storageAddress(), r.port(), want, r.rootUser(), password, config.incompleteUploadMaxAge(), tls.tls());
+                host.storageAddress(), r.port(), want, r.rootUser(), password, config.incompleteUploadMaxAge(), tls.tls(),
+                eventsUrl(r.tenantId()));
         boolean wasReady = r.status() == InstanceStatus.READY;
 
         Optional<ContainerRuntime.ContainerState> state = runtime.inspect(ep, spec.name());

@@ -87,6 +87,21 @@ public interface StorageConfig {
 
     Optional<Duration> devPause();
 
+    /**
+     * Berth's address as the storage hosts reach it (any replica: the Service on Kubernetes), e.g.
+     * {@code http://berth.berth.svc:8080}. Each instance made while it is set sends its bucket events to
+     * {@code <this>/internal/storage/events/<tenant id>}, and usage is kept from them; absent, usage is measured by
+     * listing every object at every check (the way before; README, "Storage at scale").
+     */
+    Optional<String> eventsUrl();
+
+    /**
+     * How often each bucket kept from events is listed in full anyway, to correct what lost events left wrong
+     * (README, "Storage at scale"). Administrators can ask for it at any time.
+     */
+    @WithDefault("24h")
+    Duration usageReconcileInterval();
+
     /** Region the snippets name; MinIO's default. */
     @WithDefault("us-east-1")
     String region();

@@ -27,21 +27,24 @@ import org.jboss.logging.Logger;
 
 /**
  * The hard storage limit, enforced by Berth (MinIO's bucket quota is best effort: a background scanner updates
- * usage late, so a bucket can overshoot by far). Every {@code berth.storage.usage-interval}, for every tenant
- * with buckets or keys made through Berth: sum the sizes of all objects and versions, and of the parts of multipart
- * uploads never completed, over the S3 API; at or past the hard limit, give every read-write key the drain policy
- * (read, list, delete, abort uploads; no PutObject, so no UploadPart either); below it, give them their own policy
- * back. While blocked, each check re-asserts the drain policy, so a key created at the same moment cannot slip
- * through. The same pass disables keys whose expiry has passed and aborts uploads older than
- * {@code berth.storage.incomplete-upload-max-age}.
+ * usage late, so a bucket can overshoot by far). Usage is the {@link UsageLedger}'s (kept from the instance's bucket
+ * events, no object listed) plus the parts of multipart uploads never completed (listed per bucket: MinIO sends no
+ * event for parts). At or past the hard limit, every read-write key gets the drain policy (read, list, delete, abort
+ * uploads; no PutObject, so no UploadPart either); below it, their own policy back. While blocked, each check
+ * re-asserts the drain policy, so a key created at the same moment cannot slip through. Checks run when applied events
+ * put a tenant on the other side of its limit ({@link #afterEvents}, from the database alone) and every
+ * {@code berth.storage.usage-interval} for every tenant (which also reconciles the buckets that are due, lists the
+ * uploads, disables keys whose expiry has passed and aborts uploads older than
+ * {@code berth.storage.incomplete-upload-max-age}).
  *
  * <p>Stale uploads are aborted here rather than by a bucket lifecycle rule: MinIO does not implement the
  * {@code AbortIncompleteMultipartUpload} action (its lifecycle parser leaves it out), its lifecycle runs in the
  * late background scanner, and a rule on the tenant's own buckets could be replaced by the tenant. Here the pass
  * that counts the uploads aborts them in the same scan, under the lease, and audits it.
  *
- * <p>Delay bound: writes stop at most one interval + one usage scan + one policy update per read-write key after
- * usage reaches the limit (measured: see README). What is written during that window is the overshoot.
+ * <p>Delay bound: writes stop one event delivery + one policy update per read-write key after usage reaches the
+ * limit; for buckets not kept from events, one interval + one listing + the policy updates (README, "The hard limit").
+ * What is written during that window is the overshoot.
  *
  * <p>Scheduled passes run on the one replica that holds the {@value #LEASE} lease ({@link Leases}).
  */
@@ -63,6 +66,8 @@ public class StorageLimitEnforcer {
     StorageConfig config;
     @Inject
     Leases leases;
+    @Inject
+    UsageLedger ledger;
 
     /**
      * What one check found and did, for tests and the benchmark. {@code usageBytes} includes
@@ -98,6 +103,7 @@ public class StorageLimitEnforcer {
         });
         for (Long id : ids) {
             try {
+                reconcileDue(id, false);
                 check(id);
             } catch (RuntimeException e) {
                 LOG.warnf("Storage check of tenant %d failed: %s", id, e.getMessage());
@@ -115,16 +121,21 @@ public class StorageLimitEnforcer {
 
     /** As {@link #check(long)}, aborting uploads begun longer than {@code incompleteUploadMaxAge} ago. */
     public Optional<Check> check(long tenantId, Duration incompleteUploadMaxAge) {
+        return check(tenantId, incompleteUploadMaxAge, false);
+    }
+
+    /** {@code fast}: usage from the database alone (after events), no call to the instance but the policy updates. */
+    private Optional<Check> check(long tenantId, Duration incompleteUploadMaxAge, boolean fast) {
         ReentrantLock lock = locks.computeIfAbsent(tenantId, id -> new ReentrantLock());
         lock.lock();
         try {
-            return checkLocked(tenantId, incompleteUploadMaxAge);
+            return checkLocked(tenantId, incompleteUploadMaxAge, fast);
         } finally {
             lock.unlock();
         }
     }
 
-    private Optional<Check> checkLocked(long tenantId, Duration incompleteUploadMaxAge) {
+    private Optional<Check> checkLocked(long tenantId, Duration incompleteUploadMaxAge, boolean fast) {
         Optional<InstanceAccess> ready = instances.readyInstance(tenantId);
         if (ready.isEmpty()) {
             return Optional.empty();
@@ -134,20 +145,44 @@ public class StorageLimitEnforcer {
         if (slug == null) {
             return Optional.empty();
         }
-        ObjectStore.Usage measured;
         int buckets;
-        try {
-            buckets = store.bucketNames(at).size();
-            measured = store.usage(at);
-        } catch (StorageException e) {
-            QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));
-            throw e;
+        long objectBytes;
+        List<ObjectStore.IncompleteUpload> left;
+        List<ObjectStore.IncompleteUpload> aborted;
+        long incompleteBytes;
+        int incompleteUploads;
+        if (fast) {
+            // After events: everything from the database (the ledger, and the uploads as the last pass found them), so
+            // that only the policy updates reach the instance.
+            StorageUsage recorded = QuarkusTransaction.requiringNew().call(() -> BucketService.usageRow(tenantId));
+            buckets = recorded.buckets;
+            objectBytes = QuarkusTransaction.requiringNew().call(() -> ledger.objectBytes(tenantId));
+            left = List.of();
+            aborted = List.of();
+            incompleteBytes = recorded.incompleteBytes;
+            incompleteUploads = recorded.incompleteUploads;
+        } else {
+            ObjectStore.Usage measured;
+            try {
+                // No object is listed here: bytes of objects come from the ledger (kept from the instance's events),
+                // uploads from their own listing, which grows with the uploads in progress, not with the objects stored.
+                Instant listedAt = Instant.now();
+                List<String> names = store.bucketNames(at);
+                buckets = names.size();
+                UsageLedger.Totals totals = ledger.totals(tenantId, names, listedAt);
+                measured = new ObjectStore.Usage(totals.bytes(), store.incompleteUploads(at, names));
+            } catch (StorageException e) {
+                QuarkusTransaction.requiringNew().run(() -> BucketService.usageRow(tenantId).lastError = truncate(e.getMessage()));
+                throw e;
+            }
+            objectBytes = measured.objectBytes();
+            aborted = abortStale(at, slug, measured.incomplete(), incompleteUploadMaxAge);
+            var gone = new HashSet<>(aborted);
+            left = measured.incomplete().stream().filter(u -> !gone.contains(u)).toList();
+            incompleteBytes = left.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum();
+            incompleteUploads = left.size();
         }
-        List<ObjectStore.IncompleteUpload> aborted = abortStale(at, slug, measured.incomplete(), incompleteUploadMaxAge);
-        var gone = new HashSet<>(aborted);
-        List<ObjectStore.IncompleteUpload> left = measured.incomplete().stream().filter(u -> !gone.contains(u)).toList();
-        long incompleteBytes = left.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum();
-        long usage = measured.objectBytes() + incompleteBytes;
+        long usage = objectBytes + incompleteBytes;
         QuotaLimits quota = tenants.quota(slug);
         boolean blocked = BucketRules.writesBlocked(usage, quota);
         boolean wasBlocked = QuarkusTransaction.requiringNew().call(() -> BucketService.usageRow(tenantId).writesBlocked);
@@ -166,7 +201,7 @@ public class StorageLimitEnforcer {
             u.buckets = buckets;
             u.bytes = usage;
             u.incompleteBytes = incompleteBytes;
-            u.incompleteUploads = left.size();
+            u.incompleteUploads = incompleteUploads;
             u.measuredAt = now;
             u.lastError = null;
             if (blocked != u.writesBlocked) {
@@ -183,7 +218,7 @@ public class StorageLimitEnforcer {
         disableExpired(at, slug, keys, now);
         followSuspension(at, slug, tenantId, now);
         Check check = new Check(tenantId, usage, quota.storageHardBytes(), blocked, blocked != wasBlocked, now, incompleteBytes,
-                left.size(), aborted.size(), aborted.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum());
+                incompleteUploads, aborted.size(), aborted.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum());
         last = check;
         return Optional.of(check);
     }
@@ -280,6 +315,79 @@ public class StorageLimitEnforcer {
             check(change.tenantId());
         } catch (RuntimeException e) {
             LOG.warnf("Keys of tenant %s follow its suspension at the next pass: %s", change.slug(), e.getMessage());
+        }
+    }
+
+    /**
+     * Lists in full, and points at Berth's webhook again, each bucket of the tenant that is not counted exactly (older
+     * than the event feed, or its instance has no Berth target) or was last reconciled more than
+     * {@code berth.storage.usage-reconcile-interval} ago; {@code all}: every bucket now (an administrator's request).
+     * The only place where objects are listed; never on a page or an event. Returns the buckets listed.
+     */
+    public int reconcileDue(long tenantId, boolean all) {
+        Optional<InstanceAccess> ready = instances.readyInstance(tenantId);
+        if (ready.isEmpty()) {
+            return 0;
+        }
+        InstanceAccess at = ready.get();
+        List<String> names = store.bucketNames(at);
+        Map<String, BucketUsage> rows = ledger.buckets(tenantId);
+        Instant due = Instant.now().minus(config.usageReconcileInterval());
+        int listed = 0;
+        for (String name : names) {
+            BucketUsage u = rows.get(name);
+            Instant last = u == null ? null : u.reconciledAt != null ? u.reconciledAt : u.countedSince;
+            if (!all && u != null && u.countedSince != null && last != null && last.isAfter(due)) {
+                continue;
+            }
+            boolean watched = config.eventsUrl().isPresent() && store.watch(at, name);
+            Instant start = Instant.now();
+            var listing = new ArrayList<UsageLedger.Listed>();
+            try {
+                store.listVersions(at, name, listing::add);
+            } catch (StorageException e) {
+                if (e.notFound()) {
+                    continue; // deleted meanwhile
+                }
+                throw e;
+            }
+            ledger.rebuild(tenantId, name, start, listing, watched);
+            listed++;
+        }
+        return listed;
+    }
+
+    /** Checks for writes at once, off the caller's thread, unless one is already waiting for this tenant. */
+    private final Map<Long, Boolean> pending = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService soon = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    /**
+     * After events were applied: when the tenant's usage is now on the other side of its hard limit than its keys are,
+     * check it now (the scheduled pass would within one interval). This is what makes the limit react in about a
+     * second whatever the object count: no listing, a few rows read.
+     */
+    void afterEvents(long tenantId) {
+        String slug = tenants.slugOf(tenantId);
+        if (slug == null) {
+            return;
+        }
+        QuotaLimits quota = tenants.quota(slug);
+        // A targeted update: the enforcer may be recording a block on the same row at this moment.
+        boolean differs = QuarkusTransaction.requiringNew().call(() -> {
+            StorageUsage u = BucketService.usageRow(tenantId);
+            long bytes = ledger.objectBytes(tenantId) + u.incompleteBytes;
+            StorageUsage.update("bytes = ?1 where tenantId = ?2", bytes, tenantId);
+            return BucketRules.writesBlocked(bytes, quota) != u.writesBlocked;
+        });
+        if (differs && pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
+            soon.submit(() -> {
+                pending.remove(tenantId);
+                try {
+                    check(tenantId, config.incompleteUploadMaxAge(), true);
+                } catch (RuntimeException e) {
+                    LOG.warnf("Storage check of tenant %d after its events failed (the scheduled pass retries): %s", tenantId, e.getMessage());
+                }
+            });
         }
     }
 

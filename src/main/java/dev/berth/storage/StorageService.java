@@ -39,6 +39,8 @@ public class StorageService implements InstanceDirectory, HostResidents {
     private static final String ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     @Inject
+    StorageLimitEnforcer enforcer;
+    @Inject
     TenantService tenants;
     @Inject
     HostService hosts;
@@ -150,6 +152,20 @@ public class StorageService implements InstanceDirectory, HostResidents {
     }
 
     /** Stops the container and keeps it stopped (the reconciler will not start it) until resumed. */
+    /** An administrator's full listing of the instance's buckets now, correcting the usage kept from events. */
+    public StorageView reconcileUsage(Actor actor, long id) {
+        InstanceRow r = find(id);
+        String slug = tenants.slugOf(r.tenantId());
+        try {
+            int listed = enforcer.reconcileDue(r.tenantId(), true);
+            audit.record(actor.username(), slug, "storage.usage.reconcile", r.containerName(), Outcome.OK, listed + " buckets listed", actor.requestId());
+        } catch (StorageException e) {
+            audit.record(actor.username(), slug, "storage.usage.reconcile", r.containerName(), Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The instance could not be listed: " + e.getMessage());
+        }
+        return get(id);
+    }
+
     public StorageView suspend(Actor actor, long id) {
         InstanceRow r = find(id);
         String slug = tenants.slugOf(r.tenantId());

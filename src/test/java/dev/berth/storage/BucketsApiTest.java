@@ -102,6 +102,12 @@ class BucketsApiTest {
         S3 s3 = S3.as(key.getString("endpoint"), key.getString("key.accessKey"), key.getString("secretKey"));
         s3.put(name, "a.txt", "a");
         s3.put(name, "dir/b.txt", "b");
+        // Usage follows the instance's events (tens of milliseconds): wait for them, at most 10 s.
+        for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; Thread.sleep(50)) {
+            if (Integer.valueOf(2).equals(as(DemoUser.ALICE).get("/api/v1/buckets/" + name).then().extract().path("objects"))) {
+                break;
+            }
+        }
         as(DemoUser.ALICE).get("/api/v1/buckets/" + name).then().statusCode(200).body("objects", equalTo(2)).body("keys", equalTo(1));
         as(DemoUser.ALICE).delete("/api/v1/buckets/" + name).then().statusCode(400)
                 .body("errors[0].field", equalTo("confirm")).body("errors[0].message", containsString("holds 2 objects"));

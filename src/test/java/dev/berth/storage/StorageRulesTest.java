@@ -101,6 +101,26 @@ class StorageRulesTest {
     }
 
     @Test
+    void theEventTargetsAndTheirTokenAreInAFileNotTheEnvironment() {
+        var limits = new ContainerRuntime.Limits(500, 256L << 20, 0, 10L << 20, 512);
+        var spec = InstanceSpec.of("berth", "acme", 7, "berth/minio:x", "127.0.0.1", 19003, limits, "rootuser", "s3cr3t-password",
+                null, "http://berth:8080/internal/storage/events/7");
+        String token = InstanceSpec.eventsToken("s3cr3t-password");
+        assertFalse(spec.env().toString().contains(token), "the environment names the file only");
+        String file = spec.files().get(spec.env().get("MINIO_CONFIG_ENV_FILE"));
+        // Both targets: the queued one (durable, in the volume) and the direct one (at once), with the instance's token.
+        assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_BERTH=/data/.berth-events\n"), file);
+        assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_ENABLE_BERTHNOW=on\n"), file);
+        assertFalse(file.contains("QUEUE_DIR_BERTHNOW"), "the direct target has no queue");
+        assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_BERTH=BerthEvents " + token + "\n"), file);
+        assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_ENDPOINT_BERTHNOW=http://berth:8080/internal/storage/events/7\n"), file);
+        assertFalse(file.contains("s3cr3t"), "the token does not reveal the password");
+        assertFalse(token.equals(InstanceSpec.eventsToken("another-password")), "another instance, another token");
+        assertFalse(InstanceSpec.of("berth", "acme", 7, "berth/minio:x", "127.0.0.1", 19003, limits, "rootuser", "pw")
+                .env().containsKey("MINIO_CONFIG_ENV_FILE"), "without an events address, no targets");
+    }
+
+    @Test
     void statusesTellProgress() {
         assertTrue(InstanceStatus.WAITING.inProgress());
         assertFalse(InstanceStatus.READY.inProgress());

@@ -55,6 +55,10 @@ class AuthorizationMatrixTest {
                 Arguments.of("POST", "/api/v1/admin/storage/99999999/suspend", null, 401, 403, 403, 404, 403),
                 Arguments.of("POST", "/api/v1/admin/storage/99999999/resume", null, 401, 403, 403, 404, 403),
                 Arguments.of("DELETE", "/api/v1/admin/storage/99999999?data=keep&confirm=acme", null, 401, 403, 403, 404, 403),
+                Arguments.of("POST", "/api/v1/admin/storage/99999999/reconcile-usage", null, 401, 403, 403, 404, 403),
+                // MinIO's webhook target, not people: only the instance's own token opens it (UsageEventsTest). A signed-in
+                // member of a suspended tenant meets the SuspensionGuard first (MinIO signs in as nobody, so it is not).
+                Arguments.of("POST", "/internal/storage/events/1", JSON, 401, 401, 401, 401, 403),
                 Arguments.of("POST", "/tenant", FORM, LOGIN, 403, 403, 403, 403),
                 // {vm}: a real, running acme machine with a VNC display (made before the table runs). Alice reaches it (start:
                 // 409, it runs already, so nothing changes; a console ticket: 409, the test driver's display has no TCP
