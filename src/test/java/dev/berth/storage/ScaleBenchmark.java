@@ -98,7 +98,9 @@ class ScaleBenchmark {
         String bucket = "scale-" + run;
         Storage.bucket(DemoUser.ALICE, bucket);
         String token = DemoUser.ALICE.token();
-        MinioClient raw = MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).build();
+        TlsAuthority tls = io.quarkus.arc.Arc.container().instance(TlsAuthority.class).get();
+        MinioClient raw = MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword())
+                .httpClient(S3.trusting(tls)).build();
 
         Views empty = views(token, bucket);
 
@@ -116,6 +118,8 @@ class ScaleBenchmark {
         String mc = System.getenv().getOrDefault("BERTH_MC_BIN", "mc");
         Path mcConfig = Files.createTempDirectory("berth-scale-mc");
         var env = Map.of("MC_CONFIG_DIR", mcConfig.toString());
+        Files.createDirectories(mcConfig.resolve("certs/CAs"));
+        Files.writeString(mcConfig.resolve("certs/CAs/berth-ca.crt"), tls.caPem()); // the instance speaks TLS only
         long u0 = System.nanoTime();
         exec(env, mc, "alias", "set", "bench", at.endpoint(), at.rootUser(), at.rootPassword());
         exec(env, mc, "mirror", "--quiet", dir.toString(), "bench/" + bucket);
