@@ -133,8 +133,13 @@ class IncompleteUploadsTest {
     /** What mc, a client independent of minio-java, lists as incomplete uploads in the bucket with the tenant's key (JSON lines). */
     private static String incomplete(BucketService.CreatedKey key) throws Exception {
         Path home = Files.createTempDirectory("berth-mc");
+        // The instance speaks TLS only: mc trusts the storage CA from its config directory, as the snippets set it up.
+        Files.createDirectories(home.resolve("certs/CAs"));
+        Files.writeString(home.resolve("certs/CAs/berth-ca.crt"),
+                io.quarkus.arc.Arc.container().instance(TlsAuthority.class).get().caPem());
         String url = key.endpoint().replace("://", "://" + key.key().accessKey() + ":" + key.secretKey() + "@");
-        Shell.Result ls = Shell.run(home, "mc ls --incomplete --recursive --json t/data", Map.of("MC_HOST_t", url));
+        Shell.Result ls = Shell.run(home, "mc ls --incomplete --recursive --json t/data",
+                Map.of("MC_HOST_t", url, "MC_CONFIG_DIR", home.toString()));
         assertEquals(0, ls.exit(), ls.output());
         return ls.output();
     }
