@@ -152,7 +152,9 @@ class BackupRestoreIT {
             assertEquals(200, PackagedApp.get(restored.url("/api/v1/vms/" + machineId), alice).statusCode());
             String keys = PackagedApp.get(restored.url("/api/v1/buckets/backed-up/keys"), alice).body();
             assertTrue(keys.contains(keyId), keys);
-            S3.as(s.path("endpoint").asText(), keyId, secret).put("backed-up", "after-restore.txt", "the key made before the backup");
+            String ca = PackagedApp.json(PackagedApp.send(PackagedApp.request(restored.url("/api/v1/storage/ca"), alice)
+                    .header("Accept", "application/json").GET().build()).body()).path("certificate").asText();
+            S3.as(s.path("endpoint").asText(), keyId, secret, ca).put("backed-up", "after-restore.txt", "the key made before the backup");
             assertTrue(PackagedApp.get(restored.url("/api/v1/admin/audit?action=storage.activate"), carol).body().contains("storage.activate"));
         }
     }

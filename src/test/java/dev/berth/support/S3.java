@@ -30,6 +30,25 @@ public final class S3 {
         return new S3(builder.build());
     }
 
+    /** For a test outside the application (an integration test of the packaged portal): trusts the CA given as PEM. */
+    public static S3 as(String endpoint, String accessKey, String secretKey, String caPem) {
+        try {
+            var ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(null, null);
+            ks.setCertificateEntry("berth-ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(caPem.getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            var tm = (javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0];
+            var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+            return new S3(MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey)
+                    .httpClient(new okhttp3.OkHttpClient.Builder().sslSocketFactory(ssl.getSocketFactory(), tm).build()).build());
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static okhttp3.OkHttpClient trusting(dev.berth.storage.TlsAuthority tls) {
         return new okhttp3.OkHttpClient.Builder().sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager())
                 .connectTimeout(java.time.Duration.ofSeconds(10)).readTimeout(java.time.Duration.ofSeconds(60))
