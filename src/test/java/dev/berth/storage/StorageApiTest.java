@@ -101,6 +101,9 @@ class StorageApiTest {
 
         var dockerHosts = hosts.list().stream().filter(h -> h.kind() == dev.berth.hosts.HostKind.DOCKER && h.enabled())
                 .map(dev.berth.hosts.HostView::name).toList();
+        // Orphans are reported as the reconciler last saw them: a pass from before this class recreated globex's
+        // instance still shows the container of the instance an earlier class removed. One pass now, then look.
+        reconciler.reconcileAll();
         as(DemoUser.CAROL).queryParam("size", 500).when().get("/api/v1/admin/storage").then().statusCode(200)
                 .body("items.tenant", hasItem("acme"))
                 .body("items.tenant", hasItem("globex"))
