@@ -88,7 +88,7 @@ class TlsAuthorityTest {
         Instant now = Instant.now();
         assertFalse(a.needsNew(issued.certPem(), "127.0.0.1", "127.0.0.1", issued.notAfter(), now));
         assertTrue(a.needsNew(null, null, "127.0.0.1", null, now), "none yet");
-        assertTrue(a.needsNew(issued.certPem(), "127.0.0.1", "10.0.0.7", issued.notAfter(), now), "the storage address changed");
+        assertTrue(a.needsNew(issued.certPem(), "127.0.0.1", "127.0.0.7", issued.notAfter(), now), "the storage address changed");
         assertTrue(a.needsNew(issued.certPem(), "127.0.0.1", "127.0.0.1", issued.notAfter(), now.plus(Duration.ofDays(61))), "within 30 days of expiry");
         assertFalse(a.needsNew(issued.certPem(), "127.0.0.1", "127.0.0.1", issued.notAfter(), now.plus(Duration.ofDays(59))));
         assertTrue(authority("other", Duration.ofDays(30)).needsNew(issued.certPem(), "127.0.0.1", "127.0.0.1", issued.notAfter(), now),
