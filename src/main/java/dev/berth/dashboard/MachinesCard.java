@@ -1,5 +1,6 @@
 package dev.berth.dashboard;
 
+import dev.berth.compute.DomainState;
 import dev.berth.compute.MachineView;
 import java.util.List;
 
@@ -13,7 +14,7 @@ public record MachinesCard(int total, int running, int stopped, int unknown) {
         int running = 0;
         int unknown = 0;
         for (MachineView m : machines) {
-            if (m.missing() || m.state() == dev.berth.compute.DomainState.UNKNOWN) {
+            if (m.missing() || m.state() == DomainState.UNKNOWN) {
                 unknown++;
             } else if (m.state().active()) {
                 running++;
