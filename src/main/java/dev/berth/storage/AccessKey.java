@@ -44,6 +44,14 @@ public class AccessKey extends PanacheEntityBase {
     @Column(name = "suspended_at")
     public Instant suspendedAt;
 
+    /**
+     * Set while the key is being made in MinIO: the row holds the key's place in the quota before the instance is
+     * asked. A row left pending by a crash is removed by the storage check after {@code berth.storage.call-timeout}
+     * has long passed.
+     */
+    @Column(name = "pending_since")
+    public Instant pendingSince;
+
     /** Whether the key should work in MinIO now: neither expired (and disabled) nor cut off by a suspension. */
     boolean shouldBeEnabled() {
         return disabledAt == null && suspendedAt == null;

@@ -115,7 +115,7 @@ public class BucketService implements UsageSource {
         Target t = target(slug);
         List<ObjectStore.BucketEntry> all = call(() -> store.bucketEntries(t.access()));
         Map<String, BucketUsage> usage = ledger.buckets(t.tenantId());
-        Map<String, Long> keyCounts = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list("tenantId", t.tenantId()))
+        Map<String, Long> keyCounts = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list("tenantId = ?1 and pendingSince is null", t.tenantId()))
                 .stream().collect(Collectors.groupingBy(k -> k.bucket, Collectors.counting()));
         var views = new java.util.ArrayList<BucketView>();
         for (ObjectStore.BucketEntry e : all) {
@@ -142,7 +142,7 @@ public class BucketService implements UsageSource {
     public BucketView bucket(String slug, String name) {
         Target t = target(slug);
         ObjectStore.BucketInfo info = existing(t, name);
-        int keys = (int) (long) QuarkusTransaction.joiningExisting().call(() -> AccessKey.count("tenantId = ?1 and bucket = ?2", t.tenantId(), name));
+        int keys = (int) (long) QuarkusTransaction.joiningExisting().call(() -> AccessKey.count("tenantId = ?1 and bucket = ?2 and pendingSince is null", t.tenantId(), name));
         BucketUsage u = ledger.bucket(t.tenantId(), name);
         return view(new ObjectStore.BucketEntry(name, info.createdAt()), info.versioning(), u, keys);
     }
@@ -246,7 +246,7 @@ public class BucketService implements UsageSource {
         mustExist(t, bucket);
         Instant now = Instant.now();
         return QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list(
-                "tenantId = ?1 and bucket = ?2 order by createdAt", t.tenantId(), bucket)).stream().map(k -> KeyView.of(k, now)).toList();
+                "tenantId = ?1 and bucket = ?2 and pendingSince is null order by createdAt", t.tenantId(), bucket)).stream().map(k -> KeyView.of(k, now)).toList();
     }
 
     /** Every key of a tenant, whoever created it: for members and administrators alike. */
@@ -254,7 +254,7 @@ public class BucketService implements UsageSource {
         long tenantId = tenants.idOf(slug);
         Instant now = Instant.now();
         return QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>list(
-                "tenantId = ?1 order by bucket, createdAt", tenantId)).stream().map(k -> KeyView.of(k, now)).toList();
+                "tenantId = ?1 and pendingSince is null order by bucket, createdAt", tenantId)).stream().map(k -> KeyView.of(k, now)).toList();
     }
 
     public CreatedKey createKey(Actor actor, String slug, String bucket, BucketRules.KeyInput input) {
@@ -267,27 +267,59 @@ public class BucketService implements UsageSource {
             audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw e;
         }
-        return locks.exclusive(t.tenantId(), () -> createKey(actor, slug, t, bucket, request));
+        String accessKey = Credentials.accessKey();
+        String secret = Credentials.secretKey();
+        // Only the count and the reservation run under the tenant's lock; MinIO's answer (up to the call timeout) is
+        // awaited outside it, so that one slow instance call does not queue every other key request of the tenant.
+        AccessKey record = locks.exclusive(t.tenantId(), () -> reserveKey(actor, slug, t, bucket, request, accessKey));
+        // A key made while writes are stopped starts stopped too; the enforcer lifts it with the others.
+        boolean blocked = writesBlocked(t.tenantId());
+        try {
+            store.createKey(t.access(), new ObjectStore.NewKey(accessKey, secret, KeyPolicy.of(bucket, request.mode(), blocked),
+                    request.description(), request.expiresAt()));
+        } catch (StorageException e) {
+            QuarkusTransaction.requiringNew().run(() -> AccessKey.deleteById(record.id));
+            audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, e.getMessage(), actor.requestId());
+            throw new ConflictException("The storage instance refused to create the key: " + e.getMessage());
+        }
+        Instant confirmedAt = Instant.now();
+        int confirmed = QuarkusTransaction.requiringNew().call(() -> AccessKey.update(
+                "pendingSince = null, createdAt = ?1 where id = ?2", confirmedAt, record.id));
+        if (confirmed == 0) { // its bucket was deleted (and its keys with it) while MinIO made the key
+            store.deleteKey(t.access(), accessKey);
+            audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, "bucket deleted meanwhile", actor.requestId());
+            throw new NotFoundException("There is no bucket " + bucket + ".");
+        }
+        record.pendingSince = null;
+        record.createdAt = confirmedAt;
+        // The enforcer skips pending keys: a stop or resume it made since the policy was chosen is applied here.
+        boolean nowBlocked = writesBlocked(t.tenantId());
+        if (nowBlocked != blocked && request.mode() == KeyMode.READ_WRITE) {
+            try {
+                store.setKeyPolicy(t.access(), accessKey, KeyPolicy.of(bucket, request.mode(), nowBlocked), true);
+            } catch (StorageException e) { // the enforcer re-applies every policy at each pass while writes are stopped
+                org.jboss.logging.Logger.getLogger(BucketService.class).warnf("Key %s follows the write stop at the next check: %s",
+                        accessKey, e.getMessage());
+            }
+        }
+        ensureUsageRow(t.tenantId());
+        audit.record(actor.username(), slug, "key.create", accessKey + " (" + bucket + ", " + request.mode().label() + ")",
+                Outcome.OK, request.expiresAt() == null ? null : "expires " + request.expiresAt(), actor.requestId());
+        var target = new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, accessKey, secret, request.mode(),
+                tls.caPem());
+        return new CreatedKey(KeyView.of(record, Instant.now()), target.url(), secret, MountInstructions.all(target),
+                MountInstructions.download(target));
     }
 
-    private CreatedKey createKey(Actor actor, String slug, Target t, String bucket, BucketRules.KeyRequest request) {
+    /** Counts the tenant's keys, pending ones included, and writes the new key's row as pending: its place in the quota. */
+    private AccessKey reserveKey(Actor actor, String slug, Target t, String bucket, BucketRules.KeyRequest request, String accessKey) {
         int keys = (int) (long) QuarkusTransaction.joiningExisting().call(() -> AccessKey.count("tenantId", t.tenantId()));
         Optional<String> refusal = BucketRules.keyQuotaRefusal(tenants.quota(slug), keys);
         if (refusal.isPresent()) {
             audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, refusal.get(), actor.requestId());
             throw new ConflictException(refusal.get());
         }
-        String accessKey = Credentials.accessKey();
-        String secret = Credentials.secretKey();
-        // A key made while writes are stopped starts stopped too; the enforcer lifts it with the others.
-        var policy = KeyPolicy.of(bucket, request.mode(), writesBlocked(t.tenantId()));
-        try {
-            store.createKey(t.access(), new ObjectStore.NewKey(accessKey, secret, policy, request.description(), request.expiresAt()));
-        } catch (StorageException e) {
-            audit.record(actor.username(), slug, "key.create", bucket, Outcome.FAILED, e.getMessage(), actor.requestId());
-            throw new ConflictException("The storage instance refused to create the key: " + e.getMessage());
-        }
-        AccessKey record = QuarkusTransaction.requiringNew().call(() -> {
+        return QuarkusTransaction.requiringNew().call(() -> {
             var k = new AccessKey();
             k.tenantId = t.tenantId();
             k.accessKey = accessKey;
@@ -297,16 +329,10 @@ public class BucketService implements UsageSource {
             k.createdBy = actor.username();
             k.createdAt = Instant.now();
             k.expiresAt = request.expiresAt();
+            k.pendingSince = k.createdAt;
             k.persist();
             return k;
         });
-        ensureUsageRow(t.tenantId());
-        audit.record(actor.username(), slug, "key.create", accessKey + " (" + bucket + ", " + request.mode().label() + ")",
-                Outcome.OK, request.expiresAt() == null ? null : "expires " + request.expiresAt(), actor.requestId());
-        var target = new MountInstructions.Target(t.access().endpoint(), config.region(), bucket, accessKey, secret, request.mode(),
-                tls.caPem());
-        return new CreatedKey(KeyView.of(record, Instant.now()), target.url(), secret, MountInstructions.all(target),
-                MountInstructions.download(target));
     }
 
     public void revoke(Actor actor, String slug, String bucket, String accessKey) {
@@ -327,7 +353,7 @@ public class BucketService implements UsageSource {
     public void revokeAny(Actor actor, String slug, String accessKey) {
         long tenantId = tenants.idOf(slug);
         AccessKey k = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>find(
-                "tenantId = ?1 and accessKey = ?2", tenantId, accessKey).firstResult());
+                "tenantId = ?1 and accessKey = ?2 and pendingSince is null", tenantId, accessKey).firstResult());
         if (k == null) {
             throw new NotFoundException("Tenant " + slug + " has no access key " + accessKey + ".");
         }
@@ -452,7 +478,7 @@ public class BucketService implements UsageSource {
 
     private AccessKey ownedKey(Target t, String bucket, String accessKey) {
         AccessKey k = QuarkusTransaction.joiningExisting().call(() -> AccessKey.<AccessKey>find(
-                "tenantId = ?1 and bucket = ?2 and accessKey = ?3", t.tenantId(), bucket, accessKey).firstResult());
+                "tenantId = ?1 and bucket = ?2 and accessKey = ?3 and pendingSince is null", t.tenantId(), bucket, accessKey).firstResult());
         if (k == null) {
             boolean elsewhere = QuarkusTransaction.joiningExisting().call(() -> AccessKey.count(
                     "tenantId <> ?1 and accessKey = ?2", t.tenantId(), accessKey) > 0);

@@ -78,6 +78,8 @@ public class StorageLimitEnforcer {
     }
 
     private volatile Check last;
+    /** Beyond four call timeouts: no creation in progress can still be waiting for MinIO after that. */
+    static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
     /**
      * One check per tenant at a time in this replica: the scheduled pass and one fired by a suspension (or a test)
      * would otherwise interleave, and the one that measured before the other's abort could put back a stale block.
@@ -186,7 +188,9 @@ public class StorageLimitEnforcer {
         QuotaLimits quota = tenants.quota(slug);
         boolean blocked = BucketRules.writesBlocked(usage, quota);
         boolean wasBlocked = QuarkusTransaction.requiringNew().call(() -> BucketService.usageRow(tenantId).writesBlocked);
-        List<AccessKey> keys = QuarkusTransaction.requiringNew().call(() -> AccessKey.<AccessKey>list("tenantId", tenantId));
+        // Keys still being made are left to their creation, which re-reads the block once MinIO has the key.
+        List<AccessKey> keys = QuarkusTransaction.requiringNew().call(() -> AccessKey.<AccessKey>list(
+                "tenantId = ?1 and pendingSince is null", tenantId));
         if (blocked || wasBlocked) {
             for (AccessKey k : keys) {
                 if (k.mode == KeyMode.READ_WRITE) {
@@ -216,6 +220,7 @@ public class StorageLimitEnforcer {
             LOG.infof("Tenant %s: writes %s (%s)", slug, blocked ? "stopped" : "resumed", reason);
         }
         disableExpired(at, slug, keys, now);
+        dropAbandoned(at, slug, tenantId, now);
         followSuspension(at, slug, tenantId, now);
         Check check = new Check(tenantId, usage, quota.storageHardBytes(), blocked, blocked != wasBlocked, now, incompleteBytes,
                 incompleteUploads, aborted.size(), aborted.stream().mapToLong(ObjectStore.IncompleteUpload::bytes).sum());
@@ -278,13 +283,37 @@ public class StorageLimitEnforcer {
     }
 
     /**
+     * A key row still pending long after any creation could still be waiting for MinIO (the portal stopped between the
+     * reservation and MinIO's answer): the key, if MinIO made it, is deleted (its secret was never shown) and the row
+     * gives its place in the quota back.
+     */
+    private void dropAbandoned(InstanceAccess at, String slug, long tenantId, Instant now) {
+        Instant before = now.minus(config.callTimeout().multipliedBy(4)).minus(ABANDONED_AFTER);
+        List<AccessKey> abandoned = QuarkusTransaction.requiringNew().call(() -> AccessKey.<AccessKey>list(
+                "tenantId = ?1 and pendingSince < ?2", tenantId, before));
+        for (AccessKey k : abandoned) {
+            try {
+                store.deleteKey(at, k.accessKey);
+            } catch (StorageException e) {
+                LOG.warnf("Could not delete abandoned key %s of %s: %s", k.accessKey, slug, e.getMessage());
+                continue;
+            }
+            if (QuarkusTransaction.requiringNew().call(() -> AccessKey.delete("id = ?1 and pendingSince is not null", k.id)) > 0) {
+                audit.record(Actor.system("key-expiry").username(), slug, "key.create", k.accessKey + " (" + k.bucket + ")",
+                        Outcome.FAILED, "abandoned: still being created since " + k.pendingSince, null);
+            }
+        }
+    }
+
+    /**
      * A tenant suspended without data access has every key disabled on its instance (recorded as suspended_at); on
      * resume, or when the administrator keeps data access, exactly those come back. Converges at every pass, so a
      * suspension made while the instance was unreachable takes effect when it answers again.
      */
     private void followSuspension(InstanceAccess at, String slug, long tenantId, Instant now) {
         boolean cutOff = tenants.get(slug).dataCutOff();
-        List<AccessKey> keys = QuarkusTransaction.requiringNew().call(() -> AccessKey.<AccessKey>list("tenantId", tenantId));
+        List<AccessKey> keys = QuarkusTransaction.requiringNew().call(() -> AccessKey.<AccessKey>list(
+                "tenantId = ?1 and pendingSince is null", tenantId));
         for (AccessKey k : keys) {
             if (k.disabledAt != null || cutOff == (k.suspendedAt != null)) {
                 continue; // expired keys stay off; the others are already as they should be
