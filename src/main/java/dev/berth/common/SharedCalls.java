@@ -1,32 +1,62 @@
 package dev.berth.common;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
 
 /**
- * Concurrent requests for the same thing share one call in flight ("single flight"): the machine list asks each host
- * once however many users load it at the same moment, so it scales with users, not with users × hosts. Nothing is
- * kept after the call ends: a request never gets an answer older than the call it joined.
+ * Concurrent requests for the same thing share one call in flight ("single flight"), and requests within
+ * {@code maxAge} of a call's end take its answer: the machine list asks each host at most once per {@code maxAge}
+ * however many users load it, so it scales with users, not with users × hosts. A failed call is never reused; with a
+ * zero {@code maxAge} nothing is kept once a call ends.
  */
 public final class SharedCalls<K, V> {
-    private final ConcurrentMap<K, CompletableFuture<V>> inFlight = new ConcurrentHashMap<>();
+    /** An answer and when it was complete: what a page shows as the state's age. */
+    public record Answer<V>(V value, Instant at) {
+    }
 
-    /** The call in flight for {@code key}, or a new one started by {@code start}. */
-    public CompletableFuture<V> share(K key, Supplier<CompletableFuture<V>> start) {
-        CompletableFuture<V> mine = new CompletableFuture<>();
-        CompletableFuture<V> existing = inFlight.putIfAbsent(key, mine);
+    private final ConcurrentMap<K, CompletableFuture<Answer<V>>> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentMap<K, Answer<V>> recent = new ConcurrentHashMap<>();
+    private final Duration maxAge;
+    private final Clock clock;
+
+    public SharedCalls() {
+        this(Duration.ZERO, Clock.systemUTC());
+    }
+
+    public SharedCalls(Duration maxAge, Clock clock) {
+        this.maxAge = maxAge;
+        this.clock = clock;
+    }
+
+    /** An answer at most {@code maxAge} old, or the call in flight for {@code key}, or a new one started by {@code start}. */
+    public CompletableFuture<Answer<V>> share(K key, Supplier<CompletableFuture<V>> start) {
+        Answer<V> known = recent.get(key);
+        if (known != null && !known.at().plus(maxAge).isBefore(clock.instant())) {
+            return CompletableFuture.completedFuture(known);
+        }
+        CompletableFuture<Answer<V>> mine = new CompletableFuture<>();
+        CompletableFuture<Answer<V>> existing = inFlight.putIfAbsent(key, mine);
         if (existing != null) {
             return existing;
         }
         try {
             start.get().whenComplete((value, error) -> {
-                inFlight.remove(key, mine);
                 if (error != null) {
+                    inFlight.remove(key, mine);
                     mine.completeExceptionally(error);
                 } else {
-                    mine.complete(value);
+                    Answer<V> answer = new Answer<>(value, clock.instant());
+                    // Kept before the call leaves the map, so that no request in between starts a call of its own.
+                    if (maxAge.isPositive() && inFlight.get(key) == mine) {
+                        recent.put(key, answer);
+                    }
+                    inFlight.remove(key, mine);
+                    mine.complete(answer);
                 }
             });
         } catch (RuntimeException e) {
@@ -39,5 +69,6 @@ public final class SharedCalls<K, V> {
     /** Later requests start a fresh call: after a change (a power action), an answer begun before it is stale. */
     public void forget(K key) {
         inFlight.remove(key);
+        recent.remove(key);
     }
 }

@@ -51,13 +51,28 @@ public class MachineService implements UsageSource, HostResidents {
     @Inject
     dev.berth.tenancy.TenantLocks locks;
 
-    /** Domain lists in flight, by host URI: shared by every request that wants one at the same moment. */
-    private final dev.berth.common.SharedCalls<String, HostAnswer> domainLists = new dev.berth.common.SharedCalls<>();
+    /**
+     * Domain lists by host URI: shared by every request that wants one while it is out or younger than
+     * {@code berth.compute.list-max-age}; forgotten after a power action on the host.
+     */
+    private dev.berth.common.SharedCalls<String, HostAnswer> domainLists;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        domainLists = new dev.berth.common.SharedCalls<>(config.listMaxAge(), java.time.Clock.systemUTC());
+    }
 
     private final ExecutorService fanOut = Executors.newVirtualThreadPerTaskExecutor();
 
-    /** What one host said: its domains by UUID, or why it said nothing. */
-    record HostAnswer(Map<String, DomainSummary> domains, String error) {
+    /** What one host said: its domains by UUID, or why it said nothing; {@code at}: when it said it. */
+    record HostAnswer(Map<String, DomainSummary> domains, String error, Instant at) {
+        HostAnswer(Map<String, DomainSummary> domains, String error) {
+            this(domains, error, null);
+        }
+
+        HostAnswer at(Instant when) {
+            return new HostAnswer(domains, error, when);
+        }
     }
 
     /** A domain found on a host, assigned or not. */
@@ -189,20 +204,21 @@ public class MachineService implements UsageSource, HostResidents {
 
     /** The tenant's machines with their live state, by name. */
     public List<MachineView> machines(String tenantSlug) {
-        long tenantId = tenants.idOf(tenantSlug);
-        List<Long> hostIds = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.getEntityManager()
-                .createQuery("select distinct a.hostId from VmAssignment a where a.tenantId = :t", Long.class)
-                .setParameter("t", tenantId).getResultList());
-        Map<Long, HostService.Reach> reach = hosts.reach(hostIds);
-        // The hosts answer while the database lists the machines: a page costs about the slower of the two.
-        CompletableFuture<Map<Long, HostAnswer>> answers = CompletableFuture.supplyAsync(() -> ask(reach), fanOut);
-        List<Row> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.getEntityManager()
-                .createQuery("select new dev.berth.compute.MachineService$Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus,"
-                        + " a.memoryBytes, a.runningSince, a.runningSinceExact)"
-                        + " from VmAssignment a where a.tenantId = :t order by a.name", Row.class)
-                .setParameter("t", tenantId).getResultList());
-        Map<Long, HostAnswer> answered = answers.join();
-        return observed(mine, mine.stream().map(a -> view(a, answered.get(a.hostId()), reach.get(a.hostId()).name())).toList());
+        // One read-only transaction for the rows and their hosts; then the hosts (whose answers are shared).
+        record Read(List<Row> rows, Map<Long, HostService.Reach> reach) {
+        }
+        Read read = QuarkusTransaction.joiningExisting().call(() -> {
+            long tenantId = tenants.idOf(tenantSlug);
+            List<Row> rows = VmAssignment.getEntityManager()
+                    .createQuery("select new dev.berth.compute.MachineService$Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus,"
+                            + " a.memoryBytes, a.runningSince, a.runningSinceExact)"
+                            + " from VmAssignment a where a.tenantId = :t order by a.name", Row.class)
+                    .setParameter("t", tenantId).getResultList();
+            return new Read(rows, hosts.reach(rows.stream().map(Row::hostId).distinct().toList()));
+        });
+        Map<Long, HostAnswer> answered = ask(read.reach());
+        List<Row> mine = read.rows();
+        return observed(mine, mine.stream().map(a -> view(a, answered.get(a.hostId()), read.reach().get(a.hostId()).name())).toList());
     }
 
     /**
@@ -409,7 +425,8 @@ public class MachineService implements UsageSource, HostResidents {
             return new MachineView(a.id(), a.name(), a.hostId(), hostName, a.domainUuid(), DomainState.UNKNOWN, true, a.vcpus(),
                     a.memoryBytes(), "host " + hostName + " has no domain " + a.domainUuid() + " any more");
         }
-        return new MachineView(a.id(), d.name(), a.hostId(), hostName, a.domainUuid(), d.state(), false, d.vcpus(), d.memoryBytes(), null);
+        return new MachineView(a.id(), d.name(), a.hostId(), hostName, a.domainUuid(), d.state(), false, d.vcpus(), d.memoryBytes(), null)
+                .stateAt(answer.at());
     }
 
     /** Lists the domains of these hosts in parallel; each answer arrives within the call timeout. */
@@ -418,7 +435,7 @@ public class MachineService implements UsageSource, HostResidents {
     }
 
     Map<Long, HostAnswer> ask(Map<Long, HostService.Reach> reach) {
-        var futures = new LinkedHashMap<Long, CompletableFuture<HostAnswer>>();
+        var futures = new LinkedHashMap<Long, CompletableFuture<dev.berth.common.SharedCalls.Answer<HostAnswer>>>();
         for (Long id : reach.keySet()) {
             var endpoint = reach.get(id).endpoint();
             // Every request that wants this host's domains while a call is out joins that call.
@@ -434,7 +451,10 @@ public class MachineService implements UsageSource, HostResidents {
             }, fanOut)));
         }
         var answers = new HashMap<Long, HostAnswer>();
-        futures.forEach((id, f) -> answers.put(id, f.join()));
+        futures.forEach((id, f) -> {
+            var answer = f.join();
+            answers.put(id, answer.value().at(answer.at()));
+        });
         return answers;
     }
 

@@ -10,17 +10,23 @@ import java.time.Instant;
  * @param id   Berth's id (never the libvirt name: names are neither unique nor stable)
  * @param note why the state is unknown or the machine missing; null when all is well
  * @param runningSince when Berth started it or first saw it running (then {@code runningSinceExact} is false)
+ * @param stateAt when the host reported this state: lists share a host's answer for up to
+ *                {@code berth.compute.list-max-age}; null when the host did not answer
  */
 public record MachineView(long id, String name, long hostId, String host, String uuid, DomainState state, boolean missing,
-                          int vcpus, long memoryBytes, String note, Instant runningSince, boolean runningSinceExact) {
+                          int vcpus, long memoryBytes, String note, Instant runningSince, boolean runningSinceExact, Instant stateAt) {
     /** Without uptime: a view in the making, before {@link #withUptime}. */
     public MachineView(long id, String name, long hostId, String host, String uuid, DomainState state, boolean missing,
                        int vcpus, long memoryBytes, String note) {
-        this(id, name, hostId, host, uuid, state, missing, vcpus, memoryBytes, note, null, false);
+        this(id, name, hostId, host, uuid, state, missing, vcpus, memoryBytes, note, null, false, null);
     }
 
     MachineView withUptime(Uptime u) {
-        return new MachineView(id, name, hostId, host, uuid, state, missing, vcpus, memoryBytes, note, u.since(), u.exact());
+        return new MachineView(id, name, hostId, host, uuid, state, missing, vcpus, memoryBytes, note, u.since(), u.exact(), stateAt);
+    }
+
+    MachineView stateAt(Instant at) {
+        return new MachineView(id, name, hostId, host, uuid, state, missing, vcpus, memoryBytes, note, runningSince, runningSinceExact, at);
     }
 
     /** "2 h 5 min", "≥ 12 min" when Berth only saw it running, or "—". */

@@ -86,6 +86,12 @@ class MachinesApiTest {
     void aliceSeesExactlyHerMachinesAcrossHostsAndBobNone() {
         List<Integer> ids = assign("acme", fleet1, VM01, VM02);
         List<Integer> more = assign("acme", fleet2, "f1ee7000-0002-4000-8000-000000000001");
+        Instant asked = Instant.now();
+        String stateAt = as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
+                .extract().path("items.find { it.id == " + ids.get(0) + " }.stateAt");
+        // The host's answer may be shared for berth.compute.list-max-age (1 s), never older
+        Instant reported = Instant.parse(stateAt);
+        assertTrue(!reported.isBefore(asked.minusSeconds(1).minusMillis(1)) && !reported.isAfter(Instant.now()), stateAt);
         as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
                 .body("items.id", hasItems(ids.get(0), ids.get(1), more.get(0)))
                 .body("items.find { it.id == " + ids.get(0) + " }.name", equalTo("fleet1-vm01"))
