@@ -232,6 +232,50 @@ class StorageFaultTest {
 
     @Test
     @Timeout(300)
+    void aPortTakenOutsideBerthFailsWithTheLogTailAndTheRetryTakesAnotherPort() throws Exception {
+        String slug = tenant("st-port");
+        // The local engine registered once more with a loopback address of its own: no instance of an earlier run
+        // listens there, so the port placement chooses is the lowest of the range, which this test holds first.
+        HostView own = hosts.create(StorageFixtures.TEST, new HostInput("storage-test-port-" + slug, HostKind.DOCKER.name(),
+                "unix:///var/run/docker.sock", "127.0.0.7", "", true, null, null, null));
+        var others = hosts.enabled(HostKind.DOCKER).stream().filter(h -> h.id() != own.id()).toList();
+        int next = config.portMin();
+        StorageView v;
+        try (var squatter = new java.net.ServerSocket()) { // another program on the storage host holds that port
+            squatter.bind(new java.net.InetSocketAddress("127.0.0.7", next));
+            others.forEach(h -> hosts.setEnabled(StorageFixtures.TEST, h.id(), false));
+            long id;
+            try {
+                id = storage.activate(StorageFixtures.TEST, slug).instance().id();
+                reconciler.kick(id).join();
+            } finally {
+                others.forEach(h -> hosts.setEnabled(StorageFixtures.TEST, h.id(), true));
+            }
+            // The first attempt fails on the port; the retry, after its backoff, takes another one.
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            while (!"READY".equals(storage.of(slug).status()) && System.nanoTime() < until) {
+                reconciler.kick(id).join();
+            }
+            v = storage.of(slug);
+            assertEquals("READY", v.status(), () -> "last error: " + storage.of(slug).lastError());
+            List<AuditEvent> trail = QuarkusTransaction.requiringNew().call(() -> AuditEvent.<AuditEvent>list(
+                    "tenant = ?1 and action in ('storage.reconcile', 'storage.ready') order by id", slug));
+            assertEquals(List.of("storage.reconcile", "storage.ready"), trail.stream().map(e -> e.action).toList(), "one failure, audited once");
+            AuditEvent failure = trail.get(0);
+            assertEquals(Outcome.FAILED, failure.outcome);
+            assertTrue(failure.reason.contains(":" + next) && failure.reason.contains("Last lines of its log")
+                    && failure.reason.contains("already in use"), "the container's log tail says why: " + failure.reason);
+            assertFalse(trail.get(1).at.isBefore(failure.at.plus(config.retryBase())), "the retry waited for its backoff");
+            assertEquals(own.name(), v.host());
+            assertNotEquals(next, v.port(), "the retry took another port");
+            assertEquals(1, DockerCli.containers("berth.tenant=" + slug).size(), "one container, the failed one removed");
+        }
+        storage.delete(StorageFixtures.TEST, v.id(), "delete", slug);
+        hosts.delete(StorageFixtures.TEST, own.id());
+    }
+
+    @Test
+    @Timeout(300)
     void anUnreachableDockerHostIsReportedAndTheInstanceConvergesWhenItReturns() throws Exception {
         String steady = tenant("st-steady");
         activateReady(steady); // on the local host, through the socket
