@@ -71,7 +71,7 @@ public class BandwidthService {
     private final Map<Long, List<Orphan>> orphans = new ConcurrentHashMap<>();
     private final Set<String> reportedOrphans = ConcurrentHashMap.newKeySet();
 
-    private record Want(long instanceId, long tenantId, int port, long rate, Integer rulesPort) {
+    record Want(long instanceId, long tenantId, int port, long rate, Integer rulesPort) {
     }
 
     // ------------------------------------------------------------------ triggers

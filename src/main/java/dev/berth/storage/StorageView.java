@@ -64,6 +64,11 @@ public record StorageView(Long id, String tenant, String status, String statusLa
         public String ingressText() {
             return ingressBytesPerSecond == null ? "—" : dev.berth.common.Bandwidth.formatRate(ingressBytesPerSecond);
         }
+
+        /** " (average of 30 s to 2026-…)", or "" before two passes have measured. */
+        public String windowText() {
+            return measuredAt == null || windowSeconds <= 0 ? "" : " (average of " + Math.round(windowSeconds) + " s to " + measuredAt + ")";
+        }
     }
 
     /** A copy with the TLS facts filled in. */

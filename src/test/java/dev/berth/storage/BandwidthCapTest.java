@@ -1,5 +1,9 @@
 package dev.berth.storage;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.Outcome;
 import dev.berth.hosts.HostService;
+import dev.berth.support.DemoUser;
 import dev.berth.support.DockerCli;
 import dev.berth.tenancy.QuotaInput;
 import dev.berth.tenancy.TenantService;
@@ -209,6 +214,23 @@ class BandwidthCapTest {
         assertTrue(down <= 8 * 1.15, "download at " + down + " MiB/s under a cap of 8 MiB/s");
         assertTrue(up >= 4 && down >= 4, "traffic still flows near the cap: up " + up + ", down " + down);
 
+        // Throughput between two passes, on the admin API and page: what went through the classes, no more than the cap.
+        reconciler.reconcileAll();
+        get(s3, "data", "a");
+        reconciler.reconcileAll();
+        var meter = bandwidth.meter(v.id()).orElseThrow();
+        assertTrue(meter.egressBytesPerSecond() > 0 && meter.egressBytesPerSecond() <= 8 * MIB * 1.15, "meter: " + meter);
+        given().auth().oauth2(DemoUser.CAROL.token()).when().get("/api/v1/admin/storage?size=200").then().statusCode(200)
+                .body("items.find { it.id == " + v.id() + " }.network.capBytesPerSecond", equalTo((int) (8 * MIB)))
+                .body("items.find { it.id == " + v.id() + " }.network.state", equalTo("applied"))
+                .body("items.find { it.id == " + v.id() + " }.network.egressBytesPerSecond", greaterThan(0f))
+                .body("storageHosts.find { it.id == " + localHost + " }.cgroupVersion", equalTo("1"))
+                .body("storageHosts.find { it.id == " + localHost + " }.networkDevice", equalTo("lo"));
+        given().auth().oauth2(DemoUser.CAROL.token()).when().get("/admin/storage?size=200").then().statusCode(200)
+                .body(containsString("8 MiB/s (67 Mbit/s)"))
+                .body(containsString("buffered writes unthrottled"))
+                .body(containsString("shaped on <code>lo</code>"));
+
         // Changed live: the same container (not restarted), the new rate in the kernel at once.
         String containerId = DockerCli.run("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", InstanceSpec.containerName(DockerCli.TEST_SCOPE, slug));
         cap(slug, "32 Mbit/s"); // 4 MB/s
@@ -236,6 +258,21 @@ class BandwidthCapTest {
         storage.delete(StorageFixtures.TEST, v.id(), "delete", slug);
         assertEquals("", shown(port).strip(), "no rule left after the instance was deleted");
         assertEquals(1, audited(slug, "storage.bandwidth", "removed with the instance"));
+    }
+
+    @Test
+    void theTenantSeesItsCapOnItsStoragePage() {
+        given().auth().oauth2(DemoUser.ALICE.token()).when().get("/storage").then().statusCode(200); // acme is born on sign-in
+        var before = tenants.quota("acme").asInput();
+        try {
+            cap("acme", "200 Mbit/s");
+            given().auth().oauth2(DemoUser.ALICE.token()).when().get("/storage").then().statusCode(200)
+                    .body(containsString("23.8 MiB/s (200 Mbit/s)"));
+            given().auth().oauth2(DemoUser.CAROL.token()).when().get("/admin/tenants/acme").then().statusCode(200)
+                    .body(containsString("value=\"200 Mbit/s\""));
+        } finally {
+            tenants.setQuota(StorageFixtures.TEST, "acme", before);
+        }
     }
 
     @Test
