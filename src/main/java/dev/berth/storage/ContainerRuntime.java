@@ -12,8 +12,11 @@ import java.util.Optional;
  * the Docker one. Every call returns or throws within the adapter's call timeout.
  */
 public interface ContainerRuntime {
-    /** The engine's size, for placement. */
-    record EngineInfo(int cpus, long memoryBytes) {
+    /** The engine's size, for placement; its cgroup version ("1", "2"; null if it does not say), for the I/O limits' meaning. */
+    record EngineInfo(int cpus, long memoryBytes, String cgroupVersion) {
+        public EngineInfo(int cpus, long memoryBytes) {
+            this(cpus, memoryBytes, null);
+        }
     }
 
     /**

@@ -60,7 +60,8 @@ public class DockerRuntime implements ContainerRuntime {
     public EngineInfo info(Endpoint host) throws RuntimeUnavailableException {
         return call(host, "info", "read the engine's facts", c -> {
             var info = c.infoCmd().exec();
-            return new EngineInfo(info.getNCPU() == null ? 0 : info.getNCPU(), info.getMemTotal() == null ? 0 : info.getMemTotal());
+            return new EngineInfo(info.getNCPU() == null ? 0 : info.getNCPU(), info.getMemTotal() == null ? 0 : info.getMemTotal(),
+                    info.getCGroupVersion());
         });
     }
 

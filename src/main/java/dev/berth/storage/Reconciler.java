@@ -63,6 +63,8 @@ public class Reconciler {
     DevPause devPause;
     @Inject
     InstanceCerts certs;
+    @Inject
+    BandwidthService bandwidth;
 
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** Per instance: the run under way in this replica and, if asked meanwhile, one more to follow it. */
@@ -89,7 +91,9 @@ public class Reconciler {
         boolean ok = false;
         try {
             CompletableFuture.allOf(due.stream().map(this::kick).toArray(CompletableFuture[]::new)).join();
+            bandwidth.reconcileAll();
             findOrphans();
+            readEngines();
             ok = true;
         } finally {
             BerthMeters.reconciled("storage", ok);
@@ -148,6 +152,33 @@ public class Reconciler {
         return orphans;
     }
 
+    /** Each Docker host's cgroup version ("1", "2"), as its engine said at the last pass. */
+    public Map<Long, String> engines() {
+        return Map.copyOf(cgroupVersions);
+    }
+
+    private final Map<Long, String> cgroupVersions = new ConcurrentHashMap<>();
+
+    private void readEngines() {
+        // Hosts with a ready instance only: they answer, so the call costs no timeout.
+        Set<Long> answering = new HashSet<>(QuarkusTransaction.requiringNew().call(() -> StorageInstance.getEntityManager()
+                .createQuery("select distinct i.hostId from StorageInstance i where i.status = :s", Long.class)
+                .setParameter("s", InstanceStatus.READY).getResultList()));
+        for (HostView h : hosts.enabled(HostKind.DOCKER)) {
+            if (cgroupVersions.containsKey(h.id()) || !answering.contains(h.id())) {
+                continue; // a host's cgroup version changes only with a reboot into another kernel setup
+            }
+            try {
+                String v = runtime.info(hosts.endpoint(h.id())).cgroupVersion();
+                if (v != null) {
+                    cgroupVersions.put(h.id(), v);
+                }
+            } catch (RuntimeUnavailableException e) {
+                // said by the instances on it
+            }
+        }
+    }
+
     public Instant lastPass() {
         return lastPass;
     }
@@ -188,6 +219,7 @@ public class Reconciler {
                 }
             }
             provision(r, slug, want);
+            bandwidth.ensure(id); // a new or changed network cap at once, without restarting the instance
         } catch (RuntimeUnavailableException e) {
             failed(r, slug, e.unreachable() ? InstanceStatus.UNREACHABLE : InstanceStatus.FAILED, e.getMessage());
         } catch (InstanceHealth.NotReadyException e) {

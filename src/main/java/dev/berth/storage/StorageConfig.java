@@ -102,6 +102,12 @@ public interface StorageConfig {
     @WithDefault("24h")
     Duration usageReconcileInterval();
 
+    /**
+     * The image of the short-lived helper that applies network caps with {@code tc} (the project's Debian base with
+     * iproute2, built by ./berth; nothing is pulled). It must be on every Docker host where a tenant has a cap.
+     */
+    String tcImage();
+
     /** Region the snippets name; MinIO's default. */
     @WithDefault("us-east-1")
     String region();

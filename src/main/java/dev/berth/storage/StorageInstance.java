@@ -50,6 +50,9 @@ public class StorageInstance extends PanacheEntityBase {
     public String claimOwner;
     @Column(name = "claim_until")
     public Instant claimUntil;
+    /** The port on which network-cap rules were last made on the host (V13); null: none known there. */
+    @Column(name = "network_rules_port")
+    public Integer networkRulesPort;
     @Column(name = "started_at")
     public Instant startedAt;
     @Column(name = "ready_at")

@@ -62,6 +62,8 @@ public class StorageService implements InstanceDirectory, HostResidents {
     InstanceCerts certs;
     @Inject
     TlsAuthority tls;
+    @Inject
+    BandwidthService bandwidth;
 
     private final SecureRandom random = new SecureRandom();
 
@@ -125,8 +127,16 @@ public class StorageService implements InstanceDirectory, HostResidents {
 
     // ------------------------------------------------------------------ admin
 
+    /**
+     * A Docker host as the storage page shows it: its cgroup version and what the block-I/O rates bound there, and the
+     * network caps' state (the interface shaped, the last error), as the reconciler last saw them.
+     */
+    public record StorageHost(long id, String name, String cgroupVersion, boolean bufferedWritesThrottled, String io,
+                              String networkDevice, String networkError) {
+    }
+
     public record AdminPage(List<StorageView> items, int page, int size, long total, List<Reconciler.Orphan> orphans,
-                            Instant lastPass) {
+                            Instant lastPass, List<BandwidthService.Orphan> bandwidthOrphans, List<StorageHost> storageHosts) {
         public int pages() {
             return (int) Math.max(1, (total + size - 1) / size);
         }
@@ -143,7 +153,16 @@ public class StorageService implements InstanceDirectory, HostResidents {
         Map<Long, Instant> expiries = certs.expiries();
         List<StorageView> items = found.rows().stream().map(r -> view(r, tenants.slugOf(r.tenantId()), hostViews)
                 .withTls(tls(expiries.get(r.id())))).toList();
-        return new AdminPage(items, page, size, found.total(), reconciler.orphans(), reconciler.lastPass());
+        var network = bandwidth.hostStates();
+        var engines = reconciler.engines();
+        List<StorageHost> storageHosts = hosts.enabled(dev.berth.hosts.HostKind.DOCKER).stream().map(h -> {
+            String cgroup = engines.get(h.id());
+            var n = network.get(h.id());
+            return new StorageHost(h.id(), h.name(), cgroup, IoLimits.bufferedWritesThrottled(cgroup), IoLimits.explain(cgroup),
+                    n == null ? null : n.device(), n == null ? null : n.error());
+        }).toList();
+        return new AdminPage(items, page, size, found.total(), reconciler.orphans(), reconciler.lastPass(),
+                bandwidth.orphans(), storageHosts);
     }
 
     public StorageView get(long id) {
@@ -222,6 +241,7 @@ public class StorageService implements InstanceDirectory, HostResidents {
         try {
             if (r.hostId() != null) {
                 Endpoint ep = hosts.endpoint(r.hostId());
+                bandwidth.removeFor(r); // first: a rule left behind would name an instance without a record
                 runtime.remove(ep, r.containerName());
                 if (choice == DataChoice.DELETE) {
                     runtime.removeVolume(ep, r.volumeName());
@@ -267,9 +287,24 @@ public class StorageService implements InstanceDirectory, HostResidents {
 
     // ------------------------------------------------------------------ internals
 
+    /** The cap and what the last pass over the host measured through it. */
+    private StorageView.Network network(long id, long cap) {
+        var meter = bandwidth.meter(id);
+        if (cap == 0) {
+            return new StorageView.Network(0, "unlimited", "no cap", null, null, null, 0);
+        }
+        if (meter.isEmpty()) {
+            return new StorageView.Network(cap, dev.berth.common.Bandwidth.format(cap), "not yet applied", null, null, null, 0);
+        }
+        var m = meter.get();
+        String state = !m.applied() ? "not applied" : m.capBytesPerSecond() != cap ? "being changed" : "applied";
+        return new StorageView.Network(cap, dev.berth.common.Bandwidth.format(cap), state, m.egressBytesPerSecond(),
+                m.ingressBytesPerSecond(), m.measuredAt(), m.windowSeconds());
+    }
+
     StorageView.Limits limits(QuotaLimits q) {
         return new StorageView.Limits(q.containerMilliCpus() / 1000.0, q.containerMemoryBytes(), q.containerReadBps(),
-                q.containerWriteBps(), config.pidsLimit());
+                q.containerWriteBps(), config.pidsLimit(), q.networkRate());
     }
 
     private StorageView view(InstanceRow r, String slug) {
@@ -285,8 +320,9 @@ public class StorageService implements InstanceDirectory, HostResidents {
 
     private StorageView view(InstanceRow r, String slug, Map<Long, HostView> cache) {
         HostView h = r.hostId() == null ? null : cache.computeIfAbsent(r.hostId(), hosts::get);
+        QuotaLimits quota = tenants.quota(slug);
         return StorageView.of(r, slug, h == null ? null : h.name(), h == null ? null : h.storageAddress(),
-                limits(tenants.quota(slug)));
+                limits(quota)).withNetwork(network(r.id(), quota.networkRate()));
     }
 
     private static Optional<InstanceRow> row(long tenantId) {

@@ -14,12 +14,17 @@ import java.util.List;
 public record StorageView(Long id, String tenant, String status, String statusLabel, int step, boolean inProgress,
                           boolean ready, boolean suspended, String host, Integer port, String endpoint, Limits limits,
                           String lastError, int attempts, Instant nextAttemptAt, Instant createdAt, Instant readyAt,
-                          Instant startedAt, String requestedBy, List<Step> steps, Tls tls) {
+                          Instant startedAt, String requestedBy, List<Step> steps, Tls tls, Network network) {
 
     public static final String NOT_ACTIVATED = "NOT_ACTIVATED";
 
     /** The container limits from the tenant's quota. */
-    public record Limits(double cpus, long memoryBytes, long readBps, long writeBps, long pids) {
+    public record Limits(double cpus, long memoryBytes, long readBps, long writeBps, long pids, long networkBytesPerSecond) {
+        /** The network cap, each way: "unlimited" or "20 MiB/s (168 Mbit/s)". */
+        public String networkText() {
+            return dev.berth.common.Bandwidth.format(networkBytesPerSecond);
+        }
+
         public String memoryText() {
             return ByteSize.format(memoryBytes);
         }
@@ -44,10 +49,37 @@ public record StorageView(Long id, String tenant, String status, String statusLa
     public record Tls(String caUrl, String caFingerprint, Instant certificateNotAfter) {
     }
 
+    /**
+     * The network cap as enforced on the host: {@code state} is "no cap", "applied", "not yet applied", "not applied"
+     * (the host's last pass failed: see the host's error) or "being changed"; throughput in bytes per second each way
+     * (downloads = egress, uploads = ingress), averaged over the {@code windowSeconds} between the last two passes;
+     * null when not measured (no cap, or only one pass so far).
+     */
+    public record Network(long capBytesPerSecond, String capText, String state, Double egressBytesPerSecond,
+                          Double ingressBytesPerSecond, Instant measuredAt, double windowSeconds) {
+        public String egressText() {
+            return egressBytesPerSecond == null ? "—" : dev.berth.common.Bandwidth.formatRate(egressBytesPerSecond);
+        }
+
+        public String ingressText() {
+            return ingressBytesPerSecond == null ? "—" : dev.berth.common.Bandwidth.formatRate(ingressBytesPerSecond);
+        }
+
+        /** " (average of 30 s to 2026-…)", or "" before two passes have measured. */
+        public String windowText() {
+            return measuredAt == null || windowSeconds <= 0 ? "" : " (average of " + Math.round(windowSeconds) + " s to " + measuredAt + ")";
+        }
+    }
+
     /** A copy with the TLS facts filled in. */
     StorageView withTls(Tls t) {
         return new StorageView(id, tenant, status, statusLabel, step, inProgress, ready, suspended, host, port, endpoint, limits,
-                lastError, attempts, nextAttemptAt, createdAt, readyAt, startedAt, requestedBy, steps, t);
+                lastError, attempts, nextAttemptAt, createdAt, readyAt, startedAt, requestedBy, steps, t, network);
+    }
+
+    StorageView withNetwork(Network n) {
+        return new StorageView(id, tenant, status, statusLabel, step, inProgress, ready, suspended, host, port, endpoint, limits,
+                lastError, attempts, nextAttemptAt, createdAt, readyAt, startedAt, requestedBy, steps, tls, n);
     }
 
     /** One step of the way to ready: done, under way now, or still ahead. */
@@ -56,7 +88,7 @@ public record StorageView(Long id, String tenant, String status, String statusLa
 
     static StorageView none(String tenant, Limits limits) {
         return new StorageView(null, tenant, NOT_ACTIVATED, "Not activated", -1, false, false, false, null, null, null,
-                limits, null, 0, null, null, null, null, null, List.of(), null);
+                limits, null, 0, null, null, null, null, null, List.of(), null, null);
     }
 
     static StorageView of(InstanceRow r, String tenant, String hostName, String address, Limits limits) {
@@ -68,7 +100,7 @@ public record StorageView(Long id, String tenant, String status, String statusLa
         return new StorageView(r.id(), tenant, s.name(), s.label(), s.step(), s.inProgress() || s == InstanceStatus.REQUESTED
                         || r.suspended() != (s == InstanceStatus.SUSPENDED), // suspending or resuming
                 s == InstanceStatus.READY, r.suspended(), hostName, r.port(), endpoint, limits, r.lastError(), r.attempts(),
-                r.nextAttemptAt(), r.createdAt(), r.readyAt(), r.startedAt(), r.requestedBy(), steps, null);
+                r.nextAttemptAt(), r.createdAt(), r.readyAt(), r.startedAt(), r.requestedBy(), steps, null, null);
     }
 
     /** "3 min", how long the container has been running; null unless ready. */

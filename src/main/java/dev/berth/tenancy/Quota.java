@@ -36,12 +36,15 @@ public class Quota extends PanacheEntityBase {
     public long containerReadBps;
     @Column(name = "container_write_bps")
     public long containerWriteBps;
+    /** Network bandwidth cap of the storage instance, bytes per second each way; 0 = unlimited (V13). */
+    @Column(name = "network_rate")
+    public long networkRate;
     @Column(name = "updated_at")
     public Instant updatedAt;
 
     QuotaLimits limits() {
         return new QuotaLimits(maxVms, maxVcpus, maxMemoryBytes, maxBuckets, storageSoftBytes, storageHardBytes,
-                maxAccessKeys, containerMilliCpus, containerMemoryBytes, containerReadBps, containerWriteBps);
+                maxAccessKeys, containerMilliCpus, containerMemoryBytes, containerReadBps, containerWriteBps, networkRate);
     }
 
     void set(QuotaLimits l) {
@@ -56,6 +59,7 @@ public class Quota extends PanacheEntityBase {
         containerMemoryBytes = l.containerMemoryBytes();
         containerReadBps = l.containerReadBps();
         containerWriteBps = l.containerWriteBps();
+        networkRate = l.networkRate();
         updatedAt = Instant.now();
     }
 }

@@ -39,8 +39,12 @@ public interface QuotaDefaults {
     @WithDefault("50MiB")
     String containerWriteBps();
 
+    /** Network bandwidth of each storage instance, each way ("unlimited", "200 Mbit/s", "25 MiB/s"). */
+    @WithDefault("unlimited")
+    String networkBandwidth();
+
     default QuotaInput asInput() {
         return new QuotaInput(vms(), vcpus(), memory(), buckets(), storageSoft(), storageHard(), accessKeys(),
-                containerCpus(), containerMemory(), containerReadBps(), containerWriteBps());
+                containerCpus(), containerMemory(), containerReadBps(), containerWriteBps(), networkBandwidth());
     }
 }

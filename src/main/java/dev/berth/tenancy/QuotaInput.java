@@ -19,5 +19,15 @@ public record QuotaInput(
         @Schema(examples = "1.5", description = "CPUs of the tenant's storage container") String containerCpus,
         @Schema(examples = "1 GiB") String containerMemory,
         @Schema(examples = "100M", description = "block-I/O read bytes per second; 0 = unthrottled") String containerReadBps,
-        @Schema(examples = "50M", description = "block-I/O write bytes per second; 0 = unthrottled") String containerWriteBps) {
+        @Schema(examples = "50M", description = "block-I/O write bytes per second; 0 = unthrottled") String containerWriteBps,
+        @Schema(examples = "200 Mbit/s", description = "network bandwidth of the storage instance, each way: 200 Mbit/s, 25 MiB/s; absent or unlimited = no cap")
+        String networkBandwidth) {
+
+    /** Without a network cap (unlimited): the form as it was before the field existed. */
+    public QuotaInput(String vms, String vcpus, String memory, String buckets, String storageSoft, String storageHard,
+                      String accessKeys, String containerCpus, String containerMemory, String containerReadBps,
+                      String containerWriteBps) {
+        this(vms, vcpus, memory, buckets, storageSoft, storageHard, accessKeys, containerCpus, containerMemory,
+                containerReadBps, containerWriteBps, null);
+    }
 }

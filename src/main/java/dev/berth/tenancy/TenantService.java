@@ -213,7 +213,7 @@ public class TenantService {
         return "vms=" + in.vms() + " vcpus=" + in.vcpus() + " memory=" + in.memory() + " buckets=" + in.buckets()
                 + " storage=" + in.storageSoft() + "/" + in.storageHard() + " keys=" + in.accessKeys()
                 + " container=" + in.containerCpus() + "cpu," + in.containerMemory() + ",r" + in.containerReadBps()
-                + "/s,w" + in.containerWriteBps() + "/s";
+                + "/s,w" + in.containerWriteBps() + "/s network=" + in.networkBandwidth();
     }
 
     private static Tenant find(String slug) {
