@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  * event for parts). At or past the hard limit, every read-write key gets the drain policy (read, list, delete, abort
  * uploads; no PutObject, so no UploadPart either); below it, their own policy back. While blocked, each check
  * re-asserts the drain policy, so a key created at the same moment cannot slip through. Checks run when applied events
- * put a tenant on the other side of its limit ({@link #afterEvents}, from the database alone) and every
+ * put a tenant on the other side of its limit ({@link #applyEvents}, from the database alone) and every
  * {@code berth.storage.usage-interval} for every tenant (which also reconciles the buckets that are due, lists the
  * uploads, disables keys whose expiry has passed and aborts uploads older than
  * {@code berth.storage.incomplete-upload-max-age}).
@@ -362,24 +362,41 @@ public class StorageLimitEnforcer {
     private final java.util.concurrent.ExecutorService soon = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     /**
-     * After events were applied: when the tenant's usage is now on the other side of its hard limit than its keys are,
-     * check it now (the scheduled pass would within one interval). This is what makes the limit react in about a
-     * second whatever the object count: no listing, a few rows read.
+     * Applies a delivery of events and records the tenant's new usage, in one transaction (one commit per delivery);
+     * when usage is now on the other side of its hard limit than its keys are, checks it at once, off the caller's
+     * thread (the scheduled pass would within one interval). This is what makes the limit react in about a second
+     * whatever the object count: no listing, a few rows read. Tried twice (see {@link UsageLedger#applyInTransaction}).
      */
-    void afterEvents(long tenantId) {
-        String slug = tenants.slugOf(tenantId);
-        if (slug == null) {
-            return;
+    public void applyEvents(long tenantId, List<UsageLedger.Event> events) {
+        boolean differs;
+        try {
+            differs = applyOnce(tenantId, events);
+        } catch (jakarta.persistence.PersistenceException e) {
+            differs = applyOnce(tenantId, events);
         }
-        QuotaLimits quota = tenants.quota(slug);
-        // A targeted update: the enforcer may be recording a block on the same row at this moment.
-        boolean differs = QuarkusTransaction.requiringNew().call(() -> {
+        if (differs) {
+            checkSoon(tenantId);
+        }
+    }
+
+    private boolean applyOnce(long tenantId, List<UsageLedger.Event> events) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ledger.applyInTransaction(tenantId, events);
+            String slug = tenants.slugOf(tenantId);
+            if (slug == null) {
+                return false;
+            }
+            QuotaLimits quota = tenants.quota(slug);
             StorageUsage u = BucketService.usageRow(tenantId);
             long bytes = ledger.objectBytes(tenantId) + u.incompleteBytes;
+            // A targeted update: the enforcer may be recording a block on the same row at this moment.
             StorageUsage.update("bytes = ?1 where tenantId = ?2", bytes, tenantId);
             return BucketRules.writesBlocked(bytes, quota) != u.writesBlocked;
         });
-        if (differs && pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
+    }
+
+    private void checkSoon(long tenantId) {
+        if (pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
             soon.submit(() -> {
                 pending.remove(tenantId);
                 try {
