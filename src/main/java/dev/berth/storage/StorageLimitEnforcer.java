@@ -368,6 +368,7 @@ public class StorageLimitEnforcer {
      * whatever the object count: no listing, a few rows read. Tried twice (see {@link UsageLedger#applyInTransaction}).
      */
     public void applyEvents(long tenantId, List<UsageLedger.Event> events) {
+        events = markersRemoved(tenantId, events);
         boolean differs;
         try {
             differs = applyOnce(tenantId, events);
@@ -377,6 +378,42 @@ public class StorageLimitEnforcer {
         if (differs) {
             checkSoon(tenantId);
         }
+    }
+
+    /**
+     * MinIO reports the removal of a delete marker (a delete naming the marker's version) as
+     * {@code s3:ObjectRemoved:DeleteMarkerCreated} with the marker's version id, and through DeleteObject even with the
+     * marker's own sequencer: the same event as its creation, but for its time. A new marker always gets a new version
+     * id, so such an event for a version the ledger has already, or sent well after the version's time, is looked up on
+     * the instance (one request, from the key on) and applied as a removal when the version is gone. Left as received
+     * when the instance cannot say (a reconcile corrects it).
+     */
+    private List<UsageLedger.Event> markersRemoved(long tenantId, List<UsageLedger.Event> events) {
+        List<UsageLedger.Event> out = events;
+        for (int i = 0; i < events.size(); i++) {
+            UsageLedger.Event e = events.get(i);
+            if (e.kind() != UsageLedger.Kind.DELETE_MARKER) {
+                continue;
+            }
+            boolean late = e.time() != null && e.time().isAfter(UsageLedger.instantOf(e.seq()).plusSeconds(1));
+            if (!late && !ledger.hasVersion(tenantId, e.bucket(), e.key(), e.versionId())) {
+                continue;
+            }
+            Optional<InstanceAccess> at = instances.readyInstance(tenantId);
+            try {
+                if (at.isEmpty() || store.versionExists(at.get(), e.bucket(), e.key(), e.versionId())) {
+                    continue;
+                }
+            } catch (StorageException ex) {
+                LOG.warnf("Could not tell whether delete marker %s of %s in %s was removed: %s", e.versionId(), e.key(), e.bucket(), ex.getMessage());
+                continue;
+            }
+            if (out == events) {
+                out = new ArrayList<>(events);
+            }
+            out.set(i, new UsageLedger.Event(e.bucket(), e.key(), e.versionId(), 0, e.seq(), e.time(), UsageLedger.Kind.REMOVED));
+        }
+        return out;
     }
 
     private boolean applyOnce(long tenantId, List<UsageLedger.Event> events) {

@@ -311,6 +311,15 @@ public class UsageLedger {
         });
     }
 
+    /** Whether the ledger has this version of the key (any kind). */
+    boolean hasVersion(long tenantId, String bucket, String key, String versionId) {
+        return QuarkusTransaction.joiningExisting().call(() -> StoredObject.findById(new StoredObject.Id(tenantId, bucket, key, versionId)) != null);
+    }
+
+    static Instant instantOf(long seq) {
+        return Instant.ofEpochSecond(Math.floorDiv(seq, 1_000_000_000L), Math.floorMod(seq, 1_000_000_000L));
+    }
+
     /** MinIO's sequencer is the event's time in nanoseconds; listings are put on the same scale. */
     static long seqOf(Instant t) {
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();

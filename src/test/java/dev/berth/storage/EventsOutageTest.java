@@ -80,8 +80,7 @@ class EventsOutageTest {
             Storage.ready(slug);
             long id = tenants.idOf(slug);
             InstanceAccess at = instances.readyInstance(id).orElseThrow();
-            MinioClient root = MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword())
-                    .httpClient(S3.trusting(tls)).build();
+            MinioClient root = root(at);
             buckets.create(actor, slug, "data");
             BucketService.CreatedKey rw = buckets.createKey(actor, slug, "data", new BucketRules.KeyInput("read-write", null, null));
             S3 s3 = S3.as(rw.endpoint(), rw.key().accessKey(), rw.secretKey());
@@ -108,6 +107,18 @@ class EventsOutageTest {
             // The instance restarts meanwhile: the queue is in its volume, so the events are still there.
             DockerCli.run("restart", InstanceSpec.containerName(DockerCli.TEST_SCOPE, slug));
             assertTrue(files(queue) >= 21, "the queue survives the restart");
+            root = root(at); // new connections: the old ones went with the process
+            s3 = S3.as(rw.endpoint(), rw.key().accessKey(), rw.secretKey());
+            for (long end = System.nanoTime() + WAIT.toNanos(); ; Thread.sleep(200)) {
+                try {
+                    listing(root);
+                    break;
+                } catch (Exception e) {
+                    if (System.nanoTime() > end) {
+                        throw e;
+                    }
+                }
+            }
 
             // Berth answers again: the queued target sends what waited (it retries every 3 s).
             berth.start();
@@ -139,12 +150,20 @@ class EventsOutageTest {
         }
     }
 
+    private MinioClient root(InstanceAccess at) {
+        return MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword()).httpClient(S3.trusting(tls)).build();
+    }
+
     /** Waits until the ledger's current objects and bytes are those of a listing of the bucket. */
     private Listing awaitListing(long id, MinioClient root, String what) throws Exception {
         Listing l = null;
         BucketService.Recorded r = null;
         for (long end = System.nanoTime() + WAIT.toNanos(); System.nanoTime() < end; Thread.sleep(200)) {
-            l = listing(root);
+            try {
+                l = listing(root);
+            } catch (java.io.IOException e) {
+                continue; // the instance is starting again
+            }
             r = BucketService.Recorded.of(ledger.bucket(id, "data"));
             if (r.currentObjects() == l.objects() && r.currentBytes() == l.bytes()) {
                 return l;
@@ -169,12 +188,13 @@ class EventsOutageTest {
         return Path.of(mount).resolve(InstanceSpec.EVENT_QUEUE_DIR.substring(InstanceSpec.DATA.length() + 1));
     }
 
+    /** Events waiting: one file each, in a directory per target under the queue directory. */
     private static long files(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.count();
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
         }
     }
 }

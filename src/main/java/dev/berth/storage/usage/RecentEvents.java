@@ -71,7 +71,10 @@ public class RecentEvents {
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex); // every JDK has it
         }
-        sha.update(ByteBuffer.allocate(8 + 8 + 8 + 4).putLong(tenantId).putLong(e.seq()).putLong(e.size()).putInt(e.kind().ordinal()).array());
+        // The time too: MinIO reports a delete marker's removal as its creation again, but for the time.
+        long time = e.time() == null ? 0 : e.time().toEpochMilli();
+        sha.update(ByteBuffer.allocate(8 + 8 + 8 + 8 + 4).putLong(tenantId).putLong(e.seq()).putLong(e.size()).putLong(time)
+                .putInt(e.kind().ordinal()).array());
         // Lengths first, so that ("ab", "c") and ("a", "bc") differ.
         for (String s : new String[] {e.bucket(), e.key(), e.versionId()}) {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
