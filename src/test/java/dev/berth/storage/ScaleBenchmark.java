@@ -145,9 +145,11 @@ class ScaleBenchmark {
         }
         long eventLagNs = System.nanoTime() - w0;
         double eventsPerSecond = objects / ((uploadedNs + eventLagNs) / 1e9);
+        deleteTree(dir); // the uploaded copies: up to 200,000 files
+        deleteTree(mcConfig);
         assertEquals(objects, counted, "every object counted from its event");
 
-        Views full = views(token, bucket);
+        Views full = views(DemoUser.ALICE.token(), bucket); // a fresh token: the upload outlasts one
         // The raw listing the pages used to make on every view (the same objects, for the ratio to the old way).
         long l0 = System.nanoTime();
         long listed = 0;
@@ -215,6 +217,14 @@ class ScaleBenchmark {
         Files.createDirectories(out);
         Files.writeString(out.resolve("scale.json"), json);
         System.out.println("BENCHMARK scale: " + json);
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static void exec(Map<String, String> env, String... command) throws Exception {
