@@ -151,7 +151,7 @@ public final class InstanceSpec {
                 + "MINIO_NOTIFY_WEBHOOK_QUEUE_DIR" + t + EVENT_QUEUE_DIR + "\n"
                 + "MINIO_NOTIFY_WEBHOOK_QUEUE_LIMIT" + t + EVENT_QUEUE_LIMIT + "\n"
                 + "MINIO_NOTIFY_WEBHOOK_ENABLE" + d + "on\n"
-                + "MINIO_NOTIFY_WEBHOOK_ENDPOINT" + d + eventsUrl + "\n"
+                + "MINIO_NOTIFY_WEBHOOK_ENDPOINT" + d + eventsUrl + "?delivery=" + StorageEventResource.DIRECT + "\n"
                 + "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN" + d + StorageEventResource.SCHEME + " " + token + "\n";
     }
 

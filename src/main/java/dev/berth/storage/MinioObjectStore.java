@@ -184,6 +184,28 @@ public class MinioObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean versionExists(InstanceAccess at, String bucket, String key, String versionId) {
+        Clients c = of(at);
+        String wanted = versionId.isEmpty() ? "null" : versionId;
+        return call("version_exists", "looking for a version of " + key + " in " + bucket, () -> {
+            for (Result<Item> r : c.s3().listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(key).recursive(true)
+                    .includeVersions(true).build())) {
+                Item i = r.get();
+                if (!i.objectName().equals(key)) {
+                    if (i.objectName().compareTo(key) > 0) {
+                        return false; // listed in key order: past this key's versions
+                    }
+                    continue;
+                }
+                if (wanted.equals(i.versionId() == null ? "null" : i.versionId())) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    @Override
     public List<IncompleteUpload> incompleteUploads(InstanceAccess at, List<String> buckets) {
         Clients c = of(at);
         return call("list_uploads", "listing incomplete uploads", () -> {

@@ -34,6 +34,12 @@ public interface ObjectStore {
     /** Every version and delete marker of the bucket, page after page: the reconciling listing, never on a request. */
     void listVersions(InstanceAccess at, String name, java.util.function.Consumer<UsageLedger.Listed> each);
 
+    /**
+     * Whether one version (or delete marker) of a key exists: listed from the key on, so it costs one request whatever
+     * the bucket holds (unless the key has more than a page of versions). {@code versionId} "" is the null version.
+     */
+    boolean versionExists(InstanceAccess at, String bucket, String key, String versionId);
+
     /** The multipart uploads begun and neither completed nor aborted, with their parts' bytes: no object listed. */
     List<IncompleteUpload> incompleteUploads(InstanceAccess at, List<String> buckets);
 

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.common.InvalidInputException;
 import dev.berth.common.NotFoundException;
+import dev.berth.storage.usage.EventBatcher;
+import dev.berth.storage.usage.RecentEvents;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URLDecoder;
@@ -34,11 +37,15 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Internal")
 public class StorageEventResource {
     public static final String SCHEME = "BerthEvents";
+    /** {@code ?delivery=direct}: the instance's direct target (no queue behind it), see {@link #receive}. */
+    public static final String DIRECT = "direct";
 
     @Inject
     InstanceDirectory instances;
     @Inject
-    UsageLedger ledger;
+    RecentEvents recent;
+    @Inject
+    EventBatcher batcher;
     @Inject
     StorageLimitEnforcer enforcer;
     @Inject
@@ -55,7 +62,8 @@ public class StorageEventResource {
     @Path("{tenantId}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Bucket events of a tenant's instance (MinIO's webhook target; not for people)", hidden = true)
-    public Response receive(@PathParam("tenantId") String tenant, @HeaderParam("Authorization") String authorization, String body) {
+    public Response receive(@PathParam("tenantId") String tenant, @HeaderParam("Authorization") String authorization,
+                            @QueryParam("delivery") String delivery, String body) {
         long tenantId;
         try {
             tenantId = Long.parseLong(tenant);
@@ -65,11 +73,18 @@ public class StorageEventResource {
         if (!authorized(tenantId, authorization)) {
             return Response.status(401).header("WWW-Authenticate", SCHEME).build();
         }
-        List<UsageLedger.Event> events = parse(body);
-        if (!events.isEmpty()) {
-            ledger.apply(tenantId, events);
-            enforcer.afterEvents(tenantId);
+        // The twin delivery of what this replica applied already costs no transaction (RecentEvents).
+        List<UsageLedger.Event> events = recent.unseen(tenantId, parse(body));
+        if (events.isEmpty()) {
+            return Response.noContent().build();
         }
+        // The direct target's deliveries are applied in batches behind the answer (EventBatcher: their queued twins
+        // are the durable copy); the queued target's only once applied, so that what it drops from its queue is in.
+        if (DIRECT.equals(delivery) && batcher.offer(tenantId, events)) {
+            return Response.accepted().build();
+        }
+        enforcer.applyEvents(tenantId, events);
+        recent.applied(tenantId, events);
         return Response.noContent().build();
     }
 

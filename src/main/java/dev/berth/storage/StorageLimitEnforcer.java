@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  * event for parts). At or past the hard limit, every read-write key gets the drain policy (read, list, delete, abort
  * uploads; no PutObject, so no UploadPart either); below it, their own policy back. While blocked, each check
  * re-asserts the drain policy, so a key created at the same moment cannot slip through. Checks run when applied events
- * put a tenant on the other side of its limit ({@link #afterEvents}, from the database alone) and every
+ * put a tenant on the other side of its limit ({@link #applyEvents}, from the database alone) and every
  * {@code berth.storage.usage-interval} for every tenant (which also reconciles the buckets that are due, lists the
  * uploads, disables keys whose expiry has passed and aborts uploads older than
  * {@code berth.storage.incomplete-upload-max-age}).
@@ -391,24 +391,78 @@ public class StorageLimitEnforcer {
     private final java.util.concurrent.ExecutorService soon = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     /**
-     * After events were applied: when the tenant's usage is now on the other side of its hard limit than its keys are,
-     * check it now (the scheduled pass would within one interval). This is what makes the limit react in about a
-     * second whatever the object count: no listing, a few rows read.
+     * Applies a delivery of events and records the tenant's new usage, in one transaction (one commit per delivery);
+     * when usage is now on the other side of its hard limit than its keys are, checks it at once, off the caller's
+     * thread (the scheduled pass would within one interval). This is what makes the limit react in about a second
+     * whatever the object count: no listing, a few rows read. Tried twice (see {@link UsageLedger#applyInTransaction}).
      */
-    void afterEvents(long tenantId) {
-        String slug = tenants.slugOf(tenantId);
-        if (slug == null) {
-            return;
+    public void applyEvents(long tenantId, List<UsageLedger.Event> events) {
+        events = markersRemoved(tenantId, events);
+        boolean differs;
+        try {
+            differs = applyOnce(tenantId, events);
+        } catch (jakarta.persistence.PersistenceException e) {
+            differs = applyOnce(tenantId, events);
         }
-        QuotaLimits quota = tenants.quota(slug);
-        // A targeted update: the enforcer may be recording a block on the same row at this moment.
-        boolean differs = QuarkusTransaction.requiringNew().call(() -> {
+        if (differs) {
+            checkSoon(tenantId);
+        }
+    }
+
+    /**
+     * MinIO reports the removal of a delete marker (a delete naming the marker's version) as
+     * {@code s3:ObjectRemoved:DeleteMarkerCreated} with the marker's version id, and through DeleteObject even with the
+     * marker's own sequencer: the same event as its creation, but for its time. A new marker always gets a new version
+     * id, so such an event for a version the ledger has already, or sent well after the version's time, is looked up on
+     * the instance (one request, from the key on) and applied as a removal when the version is gone. Left as received
+     * when the instance cannot say (a reconcile corrects it).
+     */
+    private List<UsageLedger.Event> markersRemoved(long tenantId, List<UsageLedger.Event> events) {
+        List<UsageLedger.Event> out = events;
+        for (int i = 0; i < events.size(); i++) {
+            UsageLedger.Event e = events.get(i);
+            if (e.kind() != UsageLedger.Kind.DELETE_MARKER) {
+                continue;
+            }
+            boolean late = e.time() != null && e.time().isAfter(UsageLedger.instantOf(e.seq()).plusSeconds(1));
+            if (!late && !ledger.hasVersion(tenantId, e.bucket(), e.key(), e.versionId())) {
+                continue;
+            }
+            Optional<InstanceAccess> at = instances.readyInstance(tenantId);
+            try {
+                if (at.isEmpty() || store.versionExists(at.get(), e.bucket(), e.key(), e.versionId())) {
+                    continue;
+                }
+            } catch (StorageException ex) {
+                LOG.warnf("Could not tell whether delete marker %s of %s in %s was removed: %s", e.versionId(), e.key(), e.bucket(), ex.getMessage());
+                continue;
+            }
+            if (out == events) {
+                out = new ArrayList<>(events);
+            }
+            out.set(i, new UsageLedger.Event(e.bucket(), e.key(), e.versionId(), 0, e.seq(), e.time(), UsageLedger.Kind.REMOVED));
+        }
+        return out;
+    }
+
+    private boolean applyOnce(long tenantId, List<UsageLedger.Event> events) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ledger.applyInTransaction(tenantId, events);
+            String slug = tenants.slugOf(tenantId);
+            if (slug == null) {
+                return false;
+            }
+            QuotaLimits quota = tenants.quota(slug);
             StorageUsage u = BucketService.usageRow(tenantId);
             long bytes = ledger.objectBytes(tenantId) + u.incompleteBytes;
+            // A targeted update: the enforcer may be recording a block on the same row at this moment.
             StorageUsage.update("bytes = ?1 where tenantId = ?2", bytes, tenantId);
             return BucketRules.writesBlocked(bytes, quota) != u.writesBlocked;
         });
-        if (differs && pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
+    }
+
+    private void checkSoon(long tenantId) {
+        if (pending.putIfAbsent(tenantId, Boolean.TRUE) == null) {
             soon.submit(() -> {
                 pending.remove(tenantId);
                 try {

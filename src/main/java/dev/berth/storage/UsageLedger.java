@@ -50,26 +50,17 @@ public class UsageLedger {
     }
 
     /**
-     * Applies the events in order, in one transaction. Tried twice: both targets deliver each event, and the first
+     * Applies the events in order, in the caller's transaction (with the tenant's total: one commit per delivery, see
+     * {@link StorageLimitEnforcer#applyEvents}). The caller tries twice: both targets deliver each event, and the first
      * event of a bucket Berth has no row for may meet its twin creating that row (the second try finds it).
      */
-    public void apply(long tenantId, List<Event> events) {
-        try {
-            applyOnce(tenantId, events);
-        } catch (jakarta.persistence.PersistenceException e) {
-            applyOnce(tenantId, events);
+    void applyInTransaction(long tenantId, List<Event> events) {
+        Map<String, BucketUsage> rows = new HashMap<>();
+        for (Event e : events) {
+            BucketUsage u = rows.computeIfAbsent(e.bucket(), b -> lockRow(tenantId, b));
+            applyOne(tenantId, u, e);
+            u.updatedAt = Instant.now();
         }
-    }
-
-    private void applyOnce(long tenantId, List<Event> events) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            Map<String, BucketUsage> rows = new HashMap<>();
-            for (Event e : events) {
-                BucketUsage u = rows.computeIfAbsent(e.bucket(), b -> lockRow(tenantId, b));
-                applyOne(tenantId, u, e);
-                u.updatedAt = Instant.now();
-            }
-        });
     }
 
     private static BucketUsage lockRow(long tenantId, String bucket) {
@@ -91,11 +82,24 @@ public class UsageLedger {
         EntityManager em = StoredObject.getEntityManager();
         switch (e.kind()) {
             case CREATED, DELETE_MARKER -> {
-                StoredObject same = em.find(StoredObject.class, new StoredObject.Id(tenantId, e.bucket(), e.key(), e.versionId()));
+                // One query for both rows this needs: the same version (a replay, or the null version overwritten) and
+                // the key's current version (which becomes non-current). Both by the primary key's prefix.
+                StoredObject same = null;
+                StoredObject prev = null;
+                for (StoredObject o : em.createQuery("from StoredObject o where o.id.tenantId = ?1 and o.id.bucket = ?2 "
+                                + "and o.id.key = ?3 and (o.id.versionId = ?4 or o.latest = true)", StoredObject.class)
+                        .setParameter(1, tenantId).setParameter(2, e.bucket()).setParameter(3, e.key()).setParameter(4, e.versionId())
+                        .getResultList()) {
+                    if (o.id.versionId().equals(e.versionId())) {
+                        same = o;
+                    }
+                    if (o.latest && (prev == null || o.seq > prev.seq)) {
+                        prev = o;
+                    }
+                }
                 if (same != null && same.seq >= e.seq()) {
                     return; // replayed, or older than what is recorded
                 }
-                StoredObject prev = latestOf(tenantId, e.bucket(), e.key());
                 boolean newest = prev == null || prev == same || prev.seq <= e.seq();
                 if (newest && prev != null && prev != same) {
                     count(u, prev, -1);
@@ -152,12 +156,6 @@ public class UsageLedger {
                 count(u, next, +1);
             }
         }
-    }
-
-    private static StoredObject latestOf(long tenantId, String bucket, String key) {
-        return StoredObject.getEntityManager().createQuery("from StoredObject o where o.id.tenantId = ?1 and o.id.bucket = ?2 "
-                        + "and o.id.key = ?3 and o.latest = true", StoredObject.class).setParameter(1, tenantId).setParameter(2, bucket)
-                .setParameter(3, key).setMaxResults(1).getResultStream().findFirst().orElse(null);
     }
 
     /** Adds ({@code sign} 1) or takes away (-1) what one version counts for in its bucket's row. */
@@ -311,6 +309,15 @@ public class UsageLedger {
             u.countedSince = watched ? (u.countedSince == null ? now : u.countedSince) : null;
             u.updatedAt = now;
         });
+    }
+
+    /** Whether the ledger has this version of the key (any kind). */
+    boolean hasVersion(long tenantId, String bucket, String key, String versionId) {
+        return QuarkusTransaction.joiningExisting().call(() -> StoredObject.findById(new StoredObject.Id(tenantId, bucket, key, versionId)) != null);
+    }
+
+    static Instant instantOf(long seq) {
+        return Instant.ofEpochSecond(Math.floorDiv(seq, 1_000_000_000L), Math.floorMod(seq, 1_000_000_000L));
     }
 
     /** MinIO's sequencer is the event's time in nanoseconds; listings are put on the same scale. */

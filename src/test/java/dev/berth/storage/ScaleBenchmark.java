@@ -28,9 +28,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Storage at scale (issue 14): {@code berth.bench.scale.objects} small objects (default 20,000; the issue asks for
- * 200,000, which takes long on a shared 2-core machine: pass -Dberth.bench.scale.objects=200000) uploaded with
- * {@code mc mirror} straight to acme's instance, not through Berth. Measured in the same run: the bucket list and the
+ * Storage at scale (issue 14): {@code berth.bench.scale.objects} small objects (default 200,000, as the issue asks)
+ * uploaded with {@code mc mirror} straight to acme's instance, not through Berth, in chunks of 10,000 within a budget of
+ * {@code berth.bench.scale.upload-minutes} (default 30; the count reached is recorded). Measured in the same run: the bucket list and the
  * bucket (API and page) on the empty bucket and on the full one, against the raw listing of the same objects (what
  * Berth used to do per view); the hard limit's delay after crossing and after deleting (5 trials each); Berth's own
  * calls to the idle instance per check. Results in target/bench/scale.json.
@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class ScaleBenchmark {
     static final int ROUNDS = 15;
     static final int OBJECT_BYTES = 512;
+    static final int CHUNK = 10_000;
 
     @Inject
     InstanceDirectory instances;
@@ -88,7 +89,10 @@ class ScaleBenchmark {
 
     @Test
     void pagesAndTheHardLimitDoNotGrowWithObjects() throws Exception {
-        int objects = Integer.getInteger("berth.bench.scale.objects", 20_000);
+        int asked = Integer.getInteger("berth.bench.scale.objects", 200_000);
+        // Bounded: the upload goes in chunks of 10,000 and stops after the chunk that passes the budget (the machine's
+        // MinIO, one CPU, takes small objects at about 100 a second); what was uploaded is what is measured.
+        long budgetNs = TimeUnit.MINUTES.toNanos(Long.getLong("berth.bench.scale.upload-minutes", 30));
         as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200);
         Storage.quota("acme", "900 GiB", "1000 GiB");
         Storage.ready("acme");
@@ -108,8 +112,8 @@ class ScaleBenchmark {
         Path dir = Files.createTempDirectory("berth-scale");
         byte[] body = new byte[OBJECT_BYTES];
         Arrays.fill(body, (byte) 'x');
-        for (int i = 0; i < objects; i++) {
-            Path d = dir.resolve("d" + (i / 1000));
+        for (int i = 0; i < asked; i++) {
+            Path d = dir.resolve("c" + (i / CHUNK)).resolve("d" + (i / 1000));
             if (i % 1000 == 0) {
                 Files.createDirectories(d);
             }
@@ -122,7 +126,14 @@ class ScaleBenchmark {
         Files.writeString(mcConfig.resolve("certs/CAs/berth-ca.crt"), tls.caPem()); // the instance speaks TLS only
         long u0 = System.nanoTime();
         exec(env, mc, "alias", "set", "bench", at.endpoint(), at.rootUser(), at.rootPassword());
-        exec(env, mc, "mirror", "--quiet", dir.toString(), "bench/" + bucket);
+        int objects = 0;
+        while (objects < asked && System.nanoTime() - u0 < budgetNs) {
+            int chunk = objects / CHUNK;
+            exec(env, mc, "mirror", "--quiet", dir.resolve("c" + chunk).toString(), "bench/" + bucket + "/c" + chunk);
+            objects = Math.min(asked, (chunk + 1) * CHUNK);
+            System.out.printf("scale: %d objects uploaded after %.0f s, %d counted%n", objects, (System.nanoTime() - u0) / 1e9,
+                    ledger.bucket(tenantId, bucket).currentObjects);
+        }
         long uploadedNs = System.nanoTime() - u0;
         // Events are applied as they come; wait until the ledger has all of them (how long after the upload ended).
         long w0 = System.nanoTime();
@@ -133,9 +144,12 @@ class ScaleBenchmark {
             Thread.sleep(200);
         }
         long eventLagNs = System.nanoTime() - w0;
+        double eventsPerSecond = objects / ((uploadedNs + eventLagNs) / 1e9);
+        deleteTree(dir); // the uploaded copies: up to 200,000 files
+        deleteTree(mcConfig);
         assertEquals(objects, counted, "every object counted from its event");
 
-        Views full = views(token, bucket);
+        Views full = views(DemoUser.ALICE.token(), bucket); // a fresh token: the upload outlasts one
         // The raw listing the pages used to make on every view (the same objects, for the ratio to the old way).
         long l0 = System.nanoTime();
         long listed = 0;
@@ -183,7 +197,8 @@ class ScaleBenchmark {
         }
 
         String json = String.format(Locale.ROOT, """
-                {"when":"%s","objects":%d,"objectBytes":%d,"uploadWithMcS":%.1f,"eventsCountedAfterUploadS":%.1f,
+                {"when":"%s","objects":%d,"objectsAsked":%d,"objectBytes":%d,"uploadWithMcS":%.1f,"eventsCountedAfterUploadS":%.1f,
+                 "eventsAppliedPerSecondFromUploadStart":%.0f,
                  "emptyMs":{"apiList":%.1f,"apiBucket":%.1f,"pageList":%.1f,"pageBucket":%.1f},
                  "fullMs":{"apiList":%.1f,"apiBucket":%.1f,"pageList":%.1f,"pageBucket":%.1f},
                  "fullOverEmpty":{"apiList":%.2f,"apiBucket":%.2f,"pageList":%.2f,"pageBucket":%.2f},"goal":1.2,
@@ -191,7 +206,7 @@ class ScaleBenchmark {
                  "hardLimit":{"refusedAfterMs":{"median":%.0f,"all":%s},"writesSlippedIn":%s,"acceptedAgainAfterMs":{"median":%.0f,"all":%s},"goalMs":2000},
                  "idle":{"berthCallsPerCheck":%.2f,"checkIntervalS":%.0f,"callsPerMinuteAtDefault30s":%.1f},
                  "load":"%s"}
-                """, Instant.now(), objects, OBJECT_BYTES, uploadedNs / 1e9, eventLagNs / 1e9,
+                """, Instant.now(), objects, asked, OBJECT_BYTES, uploadedNs / 1e9, eventLagNs / 1e9, eventsPerSecond,
                 empty.apiList(), empty.apiBucket(), empty.pageList(), empty.pageBucket(),
                 full.apiList(), full.apiBucket(), full.pageList(), full.pageBucket(),
                 full.apiList() / empty.apiList(), full.apiBucket() / empty.apiBucket(), full.pageList() / empty.pageList(),
@@ -202,6 +217,14 @@ class ScaleBenchmark {
         Files.createDirectories(out);
         Files.writeString(out.resolve("scale.json"), json);
         System.out.println("BENCHMARK scale: " + json);
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static void exec(Map<String, String> env, String... command) throws Exception {

@@ -113,7 +113,7 @@ class StorageRulesTest {
         assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_ENABLE_BERTHNOW=on\n"), file);
         assertFalse(file.contains("QUEUE_DIR_BERTHNOW"), "the direct target has no queue");
         assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_BERTH=BerthEvents " + token + "\n"), file);
-        assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_ENDPOINT_BERTHNOW=http://berth:8080/internal/storage/events/7\n"), file);
+        assertTrue(file.contains("MINIO_NOTIFY_WEBHOOK_ENDPOINT_BERTHNOW=http://berth:8080/internal/storage/events/7?delivery=direct\n"), file);
         assertFalse(file.contains("s3cr3t"), "the token does not reveal the password");
         assertFalse(token.equals(InstanceSpec.eventsToken("another-password")), "another instance, another token");
         assertFalse(InstanceSpec.of("berth", "acme", 7, "berth/minio:x", "127.0.0.1", 19003, limits, "rootuser", "pw")

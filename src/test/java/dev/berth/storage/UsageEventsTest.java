@@ -11,6 +11,12 @@ import dev.berth.support.S3;
 import dev.berth.support.Storage;
 import dev.berth.tenancy.QuotaInput;
 import dev.berth.tenancy.TenantService;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -34,6 +40,10 @@ class UsageEventsTest {
     UsageLedger ledger;
     @Inject
     StorageLimitEnforcer enforcer;
+    @Inject
+    InstanceDirectory instances;
+    @Inject
+    TlsAuthority tls;
 
     private BucketService.Recorded await(long tenantId, String bucket, Predicate<BucketService.Recorded> done, String what)
             throws InterruptedException {
@@ -98,6 +108,31 @@ class UsageEventsTest {
             s3.put("data", "c.bin", new byte[1000]);
             await(id, "data", r -> r.currentObjects() == 1 && r.currentBytes() == 1000, "events after a reconcile");
             System.out.printf("usage events: a write counted %d ms after it was acknowledged%n", (System.nanoTime() - t0) / 1_000_000);
+
+            // Versions removed by id (the root user's client: a key's policy may not allow it): the delete marker goes,
+            // so the newest remaining version is current again; then the old null version goes for good.
+            InstanceAccess at = instances.readyInstance(id).orElseThrow();
+            MinioClient root = MinioClient.builder().endpoint(at.endpoint()).credentials(at.rootUser(), at.rootPassword())
+                    .httpClient(S3.trusting(tls)).build();
+            String marker = null;
+            for (Result<Item> r : root.listObjects(ListObjectsArgs.builder().bucket("data").prefix("a.bin").includeVersions(true).build())) {
+                if (r.get().isDeleteMarker()) {
+                    marker = r.get().versionId();
+                }
+            }
+            assertNotNull(marker);
+            root.removeObject(RemoveObjectArgs.builder().bucket("data").object("a.bin").versionId(marker).build());
+            await(id, "data", r -> r.deleteMarkers() == 0 && r.currentObjects() == 2 && r.currentBytes() == 1050
+                    && r.noncurrentVersions() == 1 && r.noncurrentBytes() == 200, "the delete marker removed: a.bin current again");
+            root.removeObject(RemoveObjectArgs.builder().bucket("data").object("a.bin").versionId("null").build());
+            await(id, "data", r -> r.noncurrentVersions() == 0 && r.noncurrentBytes() == 0 && r.currentBytes() == 1050,
+                    "a non-current version removed by its id");
+
+            // A multipart upload, completed: counted from its CompleteMultipartUpload event with its whole size.
+            int big = 6 * 1024 * 1024;
+            root.putObject(PutObjectArgs.builder().bucket("data").object("big.bin")
+                    .stream(new java.io.ByteArrayInputStream(new byte[big]), -1, 5 * 1024 * 1024).build());
+            await(id, "data", r -> r.currentObjects() == 3 && r.currentBytes() == 1050 + big, "a completed multipart upload");
         } catch (AssertionError e) {
             System.out.println(String.join("\n", DockerCli.lines("logs", "--tail", "40",
                     InstanceSpec.containerName(DockerCli.TEST_SCOPE, slug))));

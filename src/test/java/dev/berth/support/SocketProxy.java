@@ -38,6 +38,12 @@ public final class SocketProxy implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
     }
 
+    /** tcp://127.0.0.1:listenPort → 127.0.0.1:targetPort */
+    public static SocketProxy tcp(int listenPort, int targetPort) throws IOException {
+        return new SocketProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
+    }
+
     /** a unix socket at {@code listen} → the unix socket {@code target} */
     public static SocketProxy unix(Path listen, Path target) throws IOException {
         return new SocketProxy(UnixDomainSocketAddress.of(listen), UnixDomainSocketAddress.of(target));
