@@ -22,7 +22,7 @@ class AdminPagesTest {
                 .formParam("tlsKeyPem", "-----BEGIN PRIVATE KEY-----SECRET-----END PRIVATE KEY-----")
                 .when().post("/admin/hosts")
                 .then().statusCode(400).contentType(containsString("text/html"))
-                .body(containsString("id=\"error-name\">is required</div>"))
+                .body(containsString("id=\"error-name\">is required</span>"))
                 .body(containsString("id=\"error-uri\">must start with qemu+ssh://"))
                 .body(containsString("value=\"http://nope\""))
                 .body(not(containsString("SECRET")));
