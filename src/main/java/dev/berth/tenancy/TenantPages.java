@@ -48,8 +48,9 @@ public class TenantPages {
     }
 
     @GET
-    public TemplateInstance list(@QueryParam("q") String q, @QueryParam("page") @DefaultValue("0") int page) {
-        return listPage(q, Paging.clamp(page), null, null, FormErrors.none());
+    public TemplateInstance list(@QueryParam("q") String q, @QueryParam("page") @DefaultValue("0") int page,
+                                 @QueryParam("size") Integer size) {
+        return listPage(q, Paging.clamp(page), Pager.size(size, PAGE_SIZE), null, null, FormErrors.none());
     }
 
     @POST
@@ -59,7 +60,7 @@ public class TenantPages {
             TenantView t = tenants.create(user.actor(), slug, name);
             return Flash.redirect("/admin/tenants/" + t.slug(), "Tenant " + t.slug() + " created with the default quota.");
         } catch (InvalidInputException e) {
-            return Response.status(400).entity(listPage(null, 0, slug, name, FormErrors.of(e))).build();
+            return Response.status(400).entity(listPage(null, 0, PAGE_SIZE, slug, name, FormErrors.of(e))).build();
         }
     }
 
@@ -104,11 +105,11 @@ public class TenantPages {
         }
     }
 
-    private TemplateInstance listPage(String q, int page, String newSlug, String newName, FormErrors errors) {
-        TenantService.TenantPage p = tenants.search(q, page, PAGE_SIZE);
+    private TemplateInstance listPage(String q, int page, int size, String newSlug, String newName, FormErrors errors) {
+        TenantService.TenantPage p = tenants.search(q, page, size);
         List<Row> rows = p.items().stream()
                 .map(t -> new Row(t, Meter.of(tenants.quota(t.slug()), tenants.usage(t.slug())))).toList();
-        Pager pager = Pager.of("/admin/tenants", Map.of("q", q == null ? "" : q), page, PAGE_SIZE, p.total());
+        Pager pager = Pager.of("/admin/tenants", Map.of("q", q == null ? "" : q), page, size, p.total());
         return Templates.list(rows, q == null ? "" : q, pager, newSlug == null ? "" : newSlug, newName == null ? "" : newName, errors);
     }
 
