@@ -6,6 +6,11 @@
 //   posting forms                    show their button busy and refuse a second submission until the answer comes,
 //                                    htmx requests alike (power actions take up to 30 s).
 //   <select data-autosubmit>         submits its form when the choice changes (the tenant switcher).
+//   <div data-shown-for="kind=DOCKER"> shown only while the form's field "kind" has the value DOCKER (the host form
+//                                    hides Docker-only fields for a KVM host).
+//   <button aria-haspopup="menu"     opens and closes the PatternFly menu it controls (the kebab): Escape, a click
+//           aria-controls="id">      outside or choosing an item closes it. A part that refreshes itself (htmx
+//                                    polling) waits while a menu or a confirmation in it is open.
 (function () {
   'use strict';
 
@@ -171,3 +176,12 @@
     }
   });
 }());
+  function followChoices(form) {
+    form.querySelectorAll('[data-shown-for]').forEach(function (part) {
+      var rule = part.getAttribute('data-shown-for').split('=');
+      var field = form.elements.namedItem(rule[0]);
+      if (field) { part.hidden = field.value !== rule[1]; }
+    });
+  }
+
+    if (field.form && field.form.querySelector('[data-shown-for]')) { followChoices(field.form); }

@@ -44,7 +44,8 @@ public class TenantPages {
     static class Templates {
         static native TemplateInstance list(List<Row> rows, String q, Pager pager, String newSlug, String newName, FormErrors errors);
 
-        static native TemplateInstance detail(TenantView tenant, List<Meter> meters, QuotaInput quota, FormErrors errors);
+        static native TemplateInstance detail(TenantView tenant, List<Meter> meters, QuotaInput quota, Map<String, String> inUse,
+                                              FormErrors errors);
     }
 
     @GET
@@ -116,6 +117,20 @@ public class TenantPages {
     private TemplateInstance detailPage(String slug, QuotaInput typed, FormErrors errors) {
         TenantView t = tenants.get(slug);
         QuotaLimits q = tenants.quota(slug);
-        return Templates.detail(t, Meter.of(q, tenants.usage(slug)), typed != null ? typed : q.asInput(), errors);
+        TenantUsage u = tenants.usage(slug);
+        return Templates.detail(t, Meter.of(q, u), typed != null ? typed : q.asInput(), inUse(u), errors);
+    }
+
+    /** What the tenant uses now, beside each limit of the quota form (keyed by the form's field names). */
+    static Map<String, String> inUse(TenantUsage u) {
+        var m = new java.util.HashMap<String, String>();
+        m.put("vms", u.vms() + (u.vms() == 1 ? " machine" : " machines"));
+        m.put("vcpus", u.vcpus() + " vCPUs");
+        m.put("memory", dev.berth.common.ByteSize.format(u.memoryBytes()));
+        m.put("buckets", u.buckets() + (u.buckets() == 1 ? " bucket" : " buckets"));
+        m.put("storageSoft", dev.berth.common.ByteSize.format(u.storageBytes()));
+        m.put("storageHard", dev.berth.common.ByteSize.format(u.storageBytes()));
+        m.put("accessKeys", u.accessKeys() + (u.accessKeys() == 1 ? " key" : " keys"));
+        return m;
     }
 }

@@ -74,6 +74,23 @@ class FormsBrowserTest {
         }
     }
 
+    /** Issue 19, item 9: the host form shows the Docker-only fields only while Docker is chosen. */
+    @Test
+    void theHostFormShowsDockerOnlyFieldsOnlyForDocker() throws Exception {
+        try (var b = new Browser(portal)) {
+            b.signIn(DemoUser.CAROL);
+            b.open("/admin/hosts/new");
+            var kind = new org.openqa.selenium.support.ui.Select(b.visible(By.id("kind")));
+            assertFalse(b.driver.findElement(By.id("storageAddress")).isDisplayed(), "KVM: no storage address");
+            assertFalse(b.driver.findElement(By.id("docker-tls")).isDisplayed(), "KVM: no Docker TLS");
+            kind.selectByValue("DOCKER");
+            assertTrue(b.visible(By.id("storageAddress")).isDisplayed());
+            assertTrue(b.driver.findElement(By.id("docker-tls")).isDisplayed());
+            kind.selectByValue("KVM");
+            assertFalse(b.driver.findElement(By.id("storageAddress")).isDisplayed());
+        }
+    }
+
     @Test
     void theTenantSwitcherIsDrawnForTheDarkMasthead() throws Exception {
         Api.as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200);
