@@ -49,7 +49,7 @@ public class MachinePages {
 
         static native TemplateInstance state(MachineView machine, String message, boolean failed, String display, String consoleWhy);
 
-        static native TemplateInstance graphs(long id, List<Sparkline> graphs);
+        static native TemplateInstance graphs(long id, List<Graph> graphs);
 
         static native TemplateInstance advice(String scope, List<MachineService.AdviceRow> rows);
 
@@ -150,8 +150,8 @@ public class MachinePages {
     @GET
     @Path("{id}/graphs")
     public TemplateInstance graphs(@PathParam("id") long id) {
-        machines.machine(tenant(), id); // ownership: another tenant's id is unknown here too
-        return Templates.graphs(id, Sparkline.all(history.of(id)));
+        MachineView machine = machines.machine(tenant(), id); // ownership: another tenant's id is unknown here too
+        return Templates.graphs(id, Graph.all(history.of(id), machine.memoryBytes()));
     }
 
     /** The current state only, for the detail page to refresh itself without a full reload. */
