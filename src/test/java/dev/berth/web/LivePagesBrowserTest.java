@@ -115,7 +115,7 @@ class LivePagesBrowserTest {
                     .then().statusCode(200).extract().asString();
             assertTrue(html.contains(">time (UTC)</text>"), "a time axis");
             assertTrue(Pattern.compile("text-anchor=\"end\" dominant-baseline=\"middle\">0 B</text>").matcher(html).find(), "y axis from 0 B");
-            assertTrue(Pattern.compile("<circle class=\"berth-graph-dot\"[^>]*><title>\\d\\d:\\d\\d:\\d\\d UTC: [0-9.]+ %</title>").matcher(html).find(),
+            assertTrue(Pattern.compile("<circle class=\"berth-graph-dot[^\"]*\"[^>]*><title>\\d\\d:\\d\\d:\\d\\d UTC: [0-9.]+ %</title>").matcher(html).find(),
                     "a CPU value per sample, on hover");
             assertTrue(html.contains(">allocated 2 GiB</text>"), "the machine's memory as a line"); // fleet3-vm03: 512 MiB × (1 + 3 % 8)
             assertTrue(html.contains("resident memory of the machine&#39;s QEMU process") || html.contains("resident memory of the machine's QEMU process"),
