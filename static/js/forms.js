@@ -6,6 +6,11 @@
 //   posting forms                    show their button busy and refuse a second submission until the answer comes,
 //                                    htmx requests alike (power actions take up to 30 s).
 //   <select data-autosubmit>         submits its form when the choice changes (the tenant switcher).
+//   <div data-shown-for="kind=DOCKER"> shown only while the form's field "kind" has the value DOCKER (the host form
+//                                    hides Docker-only fields for a KVM host).
+//   <button aria-haspopup="menu"     opens and closes the PatternFly menu it controls (the kebab): Escape, a click
+//           aria-controls="id">      outside or choosing an item closes it. A part that refreshes itself (htmx
+//                                    polling) waits while a menu or a confirmation in it is open.
 (function () {
   'use strict';
 
@@ -60,7 +65,7 @@
         (document.activeElement === ok ? cancel : ok).focus();
       }
     }
-    ok.addEventListener('click', function () { close(); onConfirm(); });
+    ok.addEventListener('click', function () { close(); closeMenus(null); onConfirm(); });
     cancel.addEventListener('click', close);
     backdrop.addEventListener('click', function (event) { if (event.target === backdrop || event.target === bullseye) { close(); } });
     document.addEventListener('keydown', onKey, true);
@@ -147,7 +152,53 @@
     ask(event.detail.question, optionsOf(form, null), function () { event.detail.issueRequest(true); });
   });
 
+  function closeMenus(except) {
+    document.querySelectorAll('[aria-haspopup=menu][aria-expanded=true]').forEach(function (toggle) {
+      if (toggle === except) { return; }
+      toggle.setAttribute('aria-expanded', 'false');
+      var menu = document.getElementById(toggle.getAttribute('aria-controls'));
+      if (menu) { menu.hidden = true; }
+    });
+  }
+
+  document.addEventListener('click', function (event) {
+    var toggle = event.target.closest && event.target.closest('[aria-haspopup=menu][aria-controls]');
+    if (toggle) {
+      var menu = document.getElementById(toggle.getAttribute('aria-controls'));
+      var open = toggle.getAttribute('aria-expanded') !== 'true';
+      closeMenus(toggle);
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      if (menu) {
+        menu.hidden = !open;
+        var first = open && menu.querySelector('[role=menuitem]:not(:disabled)');
+        if (first) { first.focus(); }
+      }
+      return;
+    }
+    var item = event.target.closest && event.target.closest('[role=menuitem]');
+    if (!item) { closeMenus(null); }
+  });
+
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape') { return; }
+    var open = document.querySelector('[aria-haspopup=menu][aria-expanded=true]');
+    if (open) { closeMenus(null); open.focus(); }
+  });
+
+  // A polling refresh would replace an open menu, or the form a confirmation is about: it waits for the next turn.
+  function somethingOpenIn(elt) {
+    if (document.getElementById('confirm-dialog')) { return true; }
+    var open = document.querySelector('[aria-haspopup=menu][aria-expanded=true]');
+    return !!(open && (elt.contains(open) || elt.id === 'machines-poll' || elt.hasAttribute('hx-select-oob')));
+  }
+
   document.addEventListener('htmx:beforeRequest', function (event) {
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (event.detail.requestConfig && event.detail.requestConfig.verb === 'get' && !(trigger && trigger.type === 'click')
+        && somethingOpenIn(event.detail.elt)) {
+      event.preventDefault();
+      return;
+    }
     var form = event.detail.elt.closest('form');
     if (!form || !posts(form)) { return; }
     if (form.hasAttribute('data-busy')) { event.preventDefault(); return; }
@@ -164,8 +215,17 @@
     if (event.persisted) { document.querySelectorAll('form[data-busy]').forEach(idle); }
   });
 
+  function followChoices(form) {
+    form.querySelectorAll('[data-shown-for]').forEach(function (part) {
+      var rule = part.getAttribute('data-shown-for').split('=');
+      var field = form.elements.namedItem(rule[0]);
+      if (field) { part.hidden = field.value !== rule[1]; }
+    });
+  }
+
   document.addEventListener('change', function (event) {
     var field = event.target;
+    if (field.form && field.form.querySelector('[data-shown-for]')) { followChoices(field.form); }
     if (field instanceof HTMLSelectElement && field.hasAttribute('data-autosubmit') && field.form) {
       field.form.requestSubmit();
     }

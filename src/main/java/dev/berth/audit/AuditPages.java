@@ -36,7 +36,9 @@ public class AuditPages {
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public Response list(@BeanParam AuditQuery query, @QueryParam("page") @DefaultValue("0") int page) {
+    public Response list(@BeanParam AuditQuery query, @QueryParam("page") @DefaultValue("0") int page,
+                         @QueryParam("size") Integer size) {
+        int rows = Pager.size(size, PAGE_SIZE);
         var filters = new LinkedHashMap<String, String>();
         filters.put("tenant", query.tenant);
         filters.put("actor", query.actor);
@@ -46,11 +48,11 @@ public class AuditPages {
         filters.put("to", query.to);
         String export = "/admin/audit/export" + Pager.query(filters);
         try {
-            AuditLog.Page p = audit.search(query.toFilter(), Paging.clamp(page), PAGE_SIZE);
-            return Response.ok(Templates.list(p.items(), query, Pager.of("/admin/audit", filters, p.page(), PAGE_SIZE, p.total()),
+            AuditLog.Page p = audit.search(query.toFilter(), Paging.clamp(page), rows);
+            return Response.ok(Templates.list(p.items(), query, Pager.of("/admin/audit", filters, p.page(), rows, p.total()),
                     export, FormErrors.none())).build();
         } catch (InvalidInputException e) {
-            return Response.status(400).entity(Templates.list(List.of(), query, Pager.of("/admin/audit", filters, 0, PAGE_SIZE, 0),
+            return Response.status(400).entity(Templates.list(List.of(), query, Pager.of("/admin/audit", filters, 0, rows, 0),
                     export, FormErrors.of(e))).build();
         }
     }

@@ -49,7 +49,7 @@ public class MachinePages {
 
         static native TemplateInstance state(MachineView machine, String message, boolean failed, String display, String consoleWhy);
 
-        static native TemplateInstance graphs(long id, List<Sparkline> graphs);
+        static native TemplateInstance graphs(long id, List<Graph> graphs);
 
         static native TemplateInstance advice(String scope, List<MachineService.AdviceRow> rows);
 
@@ -58,7 +58,8 @@ public class MachinePages {
 
     @GET
     public Response list(@QueryParam("q") String q, @QueryParam("state") String state,
-                         @QueryParam("page") @DefaultValue("0") int page) {
+                         @QueryParam("page") @DefaultValue("0") int page, @QueryParam("size") Integer size) {
+        int rows = Pager.size(size, PAGE_SIZE);
         Optional<TenantView> tenant = user.currentTenant();
         if (tenant.isEmpty()) { // admins manage machines in the admin section; others are told why there are none
             return user.isAdmin() ? Response.seeOther(java.net.URI.create("/admin/vms")).build()
@@ -70,11 +71,11 @@ public class MachinePages {
         try {
             List<MachineView> all = MachineFilter.apply(machines.machines(tenant.get().slug()), q, state);
             int p = Paging.clamp(page);
-            return Response.ok(Templates.list(tenant.get(), new Paging(p, PAGE_SIZE).slice(all),
-                    q == null ? "" : q, state == null ? "" : state, Pager.of("/machines", filters, p, PAGE_SIZE, all.size()), null)).build();
+            return Response.ok(Templates.list(tenant.get(), new Paging(p, rows).slice(all),
+                    q == null ? "" : q, state == null ? "" : state, Pager.of("/machines", filters, p, rows, all.size()), null)).build();
         } catch (InvalidInputException e) {
             return Response.status(400).entity(Templates.list(tenant.get(), List.of(), q == null ? "" : q, "",
-                    Pager.of("/machines", filters, 0, PAGE_SIZE, 0), e.errors().get(0).message())).build();
+                    Pager.of("/machines", filters, 0, rows, 0), e.errors().get(0).message())).build();
         }
     }
 
@@ -149,8 +150,8 @@ public class MachinePages {
     @GET
     @Path("{id}/graphs")
     public TemplateInstance graphs(@PathParam("id") long id) {
-        machines.machine(tenant(), id); // ownership: another tenant's id is unknown here too
-        return Templates.graphs(id, Sparkline.all(history.of(id)));
+        MachineView machine = machines.machine(tenant(), id); // ownership: another tenant's id is unknown here too
+        return Templates.graphs(id, Graph.all(history.of(id), machine.memoryBytes()));
     }
 
     /** The current state only, for the detail page to refresh itself without a full reload. */

@@ -269,6 +269,12 @@ public class MachineService implements UsageSource, HostResidents {
             return detail == null ? null : detail.graphics() == null ? "none" : ConsoleRules.display(detail.graphics().type());
         }
 
+        /** The sentence shown when there is no tuning advice: only about devices the machine has. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String noAdvice() {
+            return detail == null ? "" : TuningAdvice.noAdvice(detail);
+        }
+
         /** Why the Console button is disabled, or null. */
         @com.fasterxml.jackson.annotation.JsonIgnore
         public String consoleRefusal() {

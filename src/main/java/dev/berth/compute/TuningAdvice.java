@@ -13,6 +13,22 @@ public final class TuningAdvice {
     private TuningAdvice() {
     }
 
+    /**
+     * What to say when there is no advice: praise only for devices the machine has (a machine without disks or NICs is
+     * not told it has good virtio disks and NICs).
+     */
+    public static String noAdvice(DomainDetail d) {
+        int disks = d.disks().size();
+        int nics = d.nics().size();
+        if (disks == 0 && nics == 0) {
+            return "Nothing to tune: this machine has no disks and no network interfaces.";
+        }
+        var parts = new ArrayList<String>();
+        parts.add(disks == 0 ? "no disks" : disks + (disks == 1 ? " disk" : " disks") + " on virtio with a sensible cache mode");
+        parts.add(nics == 0 ? "no network interfaces" : nics + (nics == 1 ? " network interface" : " network interfaces") + " on virtio");
+        return "Nothing to improve: " + String.join("; ", parts) + ".";
+    }
+
     public static List<Advice> of(DomainDetail d) {
         var advice = new ArrayList<Advice>();
         for (DomainDetail.Disk disk : d.disks()) {

@@ -45,10 +45,11 @@ public class AdminStoragePages {
     }
 
     @GET
-    public TemplateInstance list(@QueryParam("page") @DefaultValue("0") int page) {
+    public TemplateInstance list(@QueryParam("page") @DefaultValue("0") int page, @QueryParam("size") Integer size) {
+        int rows = Pager.size(size, PAGE_SIZE);
         int p = Paging.clamp(page);
-        StorageService.AdminPage list = storage.list(p, PAGE_SIZE);
-        return Templates.admin(list, Pager.of("/admin/storage", Map.of(), p, PAGE_SIZE, list.total()));
+        StorageService.AdminPage list = storage.list(p, rows);
+        return Templates.admin(list, Pager.of("/admin/storage", Map.of(), p, rows, list.total()));
     }
 
     @POST

@@ -64,13 +64,13 @@ public class BucketPages {
     }
 
     @GET
-    public Response list(@QueryParam("page") @DefaultValue("0") int page) {
+    public Response list(@QueryParam("page") @DefaultValue("0") int page, @QueryParam("size") Integer size) {
         Optional<TenantView> tenant = user.currentTenant();
         if (tenant.isEmpty()) {
             return user.isAdmin() ? Response.seeOther(URI.create("/admin/tenants")).build()
                     : Response.ok(dev.berth.web.Pages.noTenant()).build();
         }
-        return Response.ok(listPage(tenant.get(), Paging.clamp(page), "", FormErrors.none())).build();
+        return Response.ok(listPage(tenant.get(), Paging.clamp(page), Pager.size(size, PAGE_SIZE), "", FormErrors.none())).build();
     }
 
     @POST
@@ -161,6 +161,10 @@ public class BucketPages {
     }
 
     private TemplateInstance listPage(TenantView tenant, int page, String newName, FormErrors errors) {
+        return listPage(tenant, page, PAGE_SIZE, newName, errors);
+    }
+
+    private TemplateInstance listPage(TenantView tenant, int page, int size, String newName, FormErrors errors) {
         List<Meter> meters = Meter.of(tenants.quota(tenant.slug()), tenants.usage(tenant.slug())).stream()
                 .filter(m -> STORAGE_METERS.contains(m.name())).toList();
         List<BucketService.BucketView> all;
@@ -174,9 +178,9 @@ public class BucketPages {
             all = List.of();
             inactive = e.getMessage(); // the instance did not answer: say so, show what is known
         }
-        Pager pager = Pager.of("/storage/buckets", Map.of(), page, PAGE_SIZE, all.size());
+        Pager pager = Pager.of("/storage/buckets", Map.of(), page, size, all.size());
         String warning = inactive == null ? buckets.state(tenant.slug()).warning() : null;
-        return Templates.buckets(tenant, inactive, new Paging(page, PAGE_SIZE).slice(all), pager, meters, warning,
+        return Templates.buckets(tenant, inactive, new Paging(page, size).slice(all), pager, meters, warning,
                 newName == null ? "" : newName, errors);
     }
 

@@ -44,12 +44,14 @@ public class TenantPages {
     static class Templates {
         static native TemplateInstance list(List<Row> rows, String q, Pager pager, String newSlug, String newName, FormErrors errors);
 
-        static native TemplateInstance detail(TenantView tenant, List<Meter> meters, QuotaInput quota, FormErrors errors);
+        static native TemplateInstance detail(TenantView tenant, List<Meter> meters, QuotaInput quota, Map<String, String> inUse,
+                                              FormErrors errors);
     }
 
     @GET
-    public TemplateInstance list(@QueryParam("q") String q, @QueryParam("page") @DefaultValue("0") int page) {
-        return listPage(q, Paging.clamp(page), null, null, FormErrors.none());
+    public TemplateInstance list(@QueryParam("q") String q, @QueryParam("page") @DefaultValue("0") int page,
+                                 @QueryParam("size") Integer size) {
+        return listPage(q, Paging.clamp(page), Pager.size(size, PAGE_SIZE), null, null, FormErrors.none());
     }
 
     @POST
@@ -59,7 +61,7 @@ public class TenantPages {
             TenantView t = tenants.create(user.actor(), slug, name);
             return Flash.redirect("/admin/tenants/" + t.slug(), "Tenant " + t.slug() + " created with the default quota.");
         } catch (InvalidInputException e) {
-            return Response.status(400).entity(listPage(null, 0, slug, name, FormErrors.of(e))).build();
+            return Response.status(400).entity(listPage(null, 0, PAGE_SIZE, slug, name, FormErrors.of(e))).build();
         }
     }
 
@@ -104,17 +106,31 @@ public class TenantPages {
         }
     }
 
-    private TemplateInstance listPage(String q, int page, String newSlug, String newName, FormErrors errors) {
-        TenantService.TenantPage p = tenants.search(q, page, PAGE_SIZE);
+    private TemplateInstance listPage(String q, int page, int size, String newSlug, String newName, FormErrors errors) {
+        TenantService.TenantPage p = tenants.search(q, page, size);
         List<Row> rows = p.items().stream()
                 .map(t -> new Row(t, Meter.of(tenants.quota(t.slug()), tenants.usage(t.slug())))).toList();
-        Pager pager = Pager.of("/admin/tenants", Map.of("q", q == null ? "" : q), page, PAGE_SIZE, p.total());
+        Pager pager = Pager.of("/admin/tenants", Map.of("q", q == null ? "" : q), page, size, p.total());
         return Templates.list(rows, q == null ? "" : q, pager, newSlug == null ? "" : newSlug, newName == null ? "" : newName, errors);
     }
 
     private TemplateInstance detailPage(String slug, QuotaInput typed, FormErrors errors) {
         TenantView t = tenants.get(slug);
         QuotaLimits q = tenants.quota(slug);
-        return Templates.detail(t, Meter.of(q, tenants.usage(slug)), typed != null ? typed : q.asInput(), errors);
+        TenantUsage u = tenants.usage(slug);
+        return Templates.detail(t, Meter.of(q, u), typed != null ? typed : q.asInput(), inUse(u), errors);
+    }
+
+    /** What the tenant uses now, beside each limit of the quota form (keyed by the form's field names). */
+    static Map<String, String> inUse(TenantUsage u) {
+        var m = new java.util.HashMap<String, String>();
+        m.put("vms", u.vms() + (u.vms() == 1 ? " machine" : " machines"));
+        m.put("vcpus", u.vcpus() + " vCPUs");
+        m.put("memory", dev.berth.common.ByteSize.format(u.memoryBytes()));
+        m.put("buckets", u.buckets() + (u.buckets() == 1 ? " bucket" : " buckets"));
+        m.put("storageSoft", dev.berth.common.ByteSize.format(u.storageBytes()));
+        m.put("storageHard", dev.berth.common.ByteSize.format(u.storageBytes()));
+        m.put("accessKeys", u.accessKeys() + (u.accessKeys() == 1 ? " key" : " keys"));
+        return m;
     }
 }

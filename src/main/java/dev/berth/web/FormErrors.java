@@ -29,7 +29,11 @@ public final class FormErrors {
         for (FieldError fe : e.errors()) {
             map.putIfAbsent(fe.field(), fe.message());
         }
-        return new FormErrors(map, "Please correct the highlighted fields; nothing was saved.");
+        // Says what the page shows: each field's own message beside it (fieldhelp.html), marked in red.
+        String summary = map.size() == 1
+                ? "Nothing was saved: one field needs a change (see the message beside it)."
+                : "Nothing was saved: " + map.size() + " fields need a change (see the messages beside them).";
+        return new FormErrors(map, summary);
     }
 
     /** A form-level error that belongs to no single field (e.g. a conflict). */

@@ -70,6 +70,38 @@ class ComputeRulesTest {
     }
 
     @Test
+    void withoutAdviceOnlyDevicesThatExistArePraised() {
+        var summary = new DomainSummary("u", "bare", DomainState.RUNNING, 1, 1);
+        assertEquals("Nothing to tune: this machine has no disks and no network interfaces.",
+                TuningAdvice.noAdvice(new DomainDetail(summary, List.of(), List.of(), null)));
+        String disksOnly = TuningAdvice.noAdvice(new DomainDetail(summary,
+                List.of(new DomainDetail.Disk("vda", "virtio", "raw", "none", "/dev/sdb", null, null)), List.of(), null));
+        assertEquals("Nothing to improve: 1 disk on virtio with a sensible cache mode; no network interfaces.", disksOnly);
+        String nicsOnly = TuningAdvice.noAdvice(new DomainDetail(summary, List.of(),
+                List.of(new DomainDetail.Nic("virtio", "52:54:00:00:00:02", "default", null)), null));
+        assertEquals("Nothing to improve: no disks; 1 network interface on virtio.", nicsOnly);
+    }
+
+    @Test
+    void graphsHaveAxesTimeMarksAndAValuePerSample() {
+        var start = java.time.Instant.parse("2026-12-01T01:00:07Z");
+        var points = new java.util.ArrayList<StatsPoint>();
+        for (int i = 0; i <= 240; i++) { // an hour of 15 s samples, memory from 100 to 340 MiB
+            points.add(new StatsPoint(start.plusSeconds(15L * i), 50, (100L + i) << 20, 0, 0, 0, 0));
+        }
+        Graph memory = Graph.all(points, 128L << 20).get(1);
+        assertEquals(List.of("0 B", "256 MiB", "512 MiB"), memory.yTicks().stream().map(Graph.Tick::label).toList(),
+                "a rounded top with binary units");
+        assertEquals(List.of("01:15", "01:30", "01:45", "02:00"), memory.xTicks().stream().map(Graph.Tick::label).toList(),
+                "time marks every quarter hour, UTC");
+        assertEquals(241, memory.dots().size());
+        assertEquals("02:00:07 UTC: 340 MiB", memory.dots().get(240).label(), "the hover of the newest sample");
+        assertEquals("allocated 128 MiB", memory.limit().label(), "the machine's memory as a line");
+        assertTrue(memory.about().contains("QEMU") && memory.about().contains("128 MiB"), memory.about());
+        assertEquals(Graph.RIGHT, memory.dots().get(240).x(), 0.01, "the newest sample at the right edge");
+    }
+
+    @Test
     void filtersBySearchAndState() {
         var list = List.of(
                 new MachineView(1, "web-1", 1, "h", "u1", DomainState.RUNNING, false, 1, 1, null),

@@ -176,7 +176,7 @@ class MachinesApiTest {
                 .body("now.vcpus", equalTo(3))
                 .body("lastHour", hasSize(greaterThanOrEqualTo(1)));
         given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id + "/graphs").then().statusCode(200)
-                .body(containsString("<polyline")).body(containsString("CPU: <strong>"));
+                .body(containsString("<polyline")).body(containsString("<strong>CPU</strong>: <span class=\"berth-graph-latest\">"));
         given().auth().oauth2(DemoUser.BOB.token()).when().get("/machines/" + id + "/graphs").then().statusCode(404);
     }
 

@@ -186,7 +186,8 @@ class RealQemuTest {
             b.open("/machines/" + id);
             b.visible(By.id("machine-name"));
 
-            b.driver.findElement(By.id("action-poweroff")).click();
+            b.driver.findElement(By.id("action-more")).click(); // Force off sits in the kebab menu
+            b.visible(By.id("action-poweroff")).click();
             b.confirm();
             b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "shut off"));
             assertEquals("shut off", vm.virsh(20, "domstate", vm.name).out().strip(), "libvirt's own view after force off from the page");

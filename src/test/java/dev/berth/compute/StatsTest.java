@@ -46,9 +46,10 @@ class StatsTest {
         List<StatsPoint> points = StatsHistory.lastHour(all);
         assertEquals(241, points.size(), "one hour of 15 s rates, inclusive of both ends");
         assertTrue(points.stream().allMatch(p -> Math.abs(p.cpuPercent() - 25.0) < 1e-9));
-        Sparkline cpu = Sparkline.all(points).get(0);
+        Graph cpu = Graph.all(points, 1L << 30).get(0);
         assertEquals("25.0 %", cpu.latest());
-        assertTrue(cpu.points().startsWith("0.0,22.5 "), cpu.points()); // 25 % of a 0–100 scale, 30 high
-        assertTrue(Sparkline.all(List.of()).get(0).empty());
+        // the first point is the hour's start, at the left of the plot; 25 % of a 0–100 axis, a quarter up from the bottom
+        assertTrue(cpu.points().startsWith(Graph.LEFT + ".0," + (Graph.BOTTOM - (Graph.BOTTOM - Graph.TOP) / 4.0) + " "), cpu.points());
+        assertTrue(Graph.all(List.of(), 1L << 30).get(0).empty());
     }
 }

@@ -22,7 +22,7 @@ class AdminPagesTest {
                 .formParam("tlsKeyPem", "-----BEGIN PRIVATE KEY-----SECRET-----END PRIVATE KEY-----")
                 .when().post("/admin/hosts")
                 .then().statusCode(400).contentType(containsString("text/html"))
-                .body(containsString("id=\"error-name\">is required</div>"))
+                .body(containsString("id=\"error-name\">is required</span>"))
                 .body(containsString("id=\"error-uri\">must start with qemu+ssh://"))
                 .body(containsString("value=\"http://nope\""))
                 .body(not(containsString("SECRET")));
@@ -89,7 +89,7 @@ class AdminPagesTest {
                     .when().post("/api/v1/admin/tenants").then().statusCode(201);
         }
         given().auth().oauth2(DemoUser.CAROL.token()).queryParam("q", "page-").when().get("/admin/tenants")
-                .then().statusCode(200).body(containsString("id=\"page-next\"")).body(containsString("page 1 of"));
+                .then().statusCode(200).body(containsString("id=\"page-next\"")).body(containsString("Page 1 of"));
         given().auth().oauth2(DemoUser.CAROL.token()).queryParam("q", "no-tenant-matches-this").when().get("/admin/tenants")
                 .then().statusCode(200).body(containsString("No tenant matches"));
     }

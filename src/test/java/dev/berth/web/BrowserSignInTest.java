@@ -39,7 +39,7 @@ class BrowserSignInTest {
         assertEquals("acme", browser.visible(By.id("dashboard-tenant")).getText());
         assertEquals("alice", browser.driver.findElement(By.id("username")).getText());
         assertTrue(browser.driver.findElements(By.id("nav-admin")).isEmpty(), "alice has no admin link");
-        browser.screenshot("dashboard-alice.png", "dashboard.png");
+        browser.screenshot("dashboard-alice.png"); // the README's dashboard.png: AccessibilityBrowserTest, with machines
 
         browser.driver.findElement(By.id("sign-out")).click();
         browser.visible(By.id("signed-out"));
