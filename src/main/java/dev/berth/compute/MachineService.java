@@ -94,7 +94,7 @@ public class MachineService implements UsageSource, HostResidents {
 
     public Discovery discover() {
         List<HostView> kvm = hosts.enabled(HostKind.KVM);
-        Map<Long, HostAnswer> answers = ask(kvm.stream().map(HostView::id).toList());
+        Map<Long, HostAnswer> answers = askFresh(kvm.stream().map(HostView::id).toList());
         Map<String, VmAssignment> assigned = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>listAll())
                 .stream().collect(Collectors.toMap(a -> a.hostId + "/" + a.domainUuid, Function.identity()));
         Map<Long, String> slugs = new HashMap<>();
@@ -124,7 +124,7 @@ public class MachineService implements UsageSource, HostResidents {
         }
         long tenantId = tenants.idOf(tenantSlug);
         tenants.requireActive(tenantSlug); // a suspended tenant gets no new machines
-        Map<Long, HostAnswer> answers = ask(refs.stream().map(r -> {
+        Map<Long, HostAnswer> answers = askFresh(refs.stream().map(r -> {
             if (r.hostId() == null || r.uuid() == null || r.uuid().isBlank()) {
                 throw InvalidInputException.of("domains", "every domain needs a hostId and a uuid");
             }
@@ -438,6 +438,16 @@ public class MachineService implements UsageSource, HostResidents {
     /** Lists the domains of these hosts in parallel; each answer arrives within the call timeout. */
     Map<Long, HostAnswer> ask(List<Long> hostIds) {
         return ask(hosts.reach(hostIds));
+    }
+
+    /**
+     * As {@link #ask(List)}, but never a kept answer: discovery and assignment follow domains an administrator may
+     * have defined a moment ago.
+     */
+    Map<Long, HostAnswer> askFresh(List<Long> hostIds) {
+        Map<Long, HostService.Reach> reach = hosts.reach(hostIds);
+        reach.values().forEach(r -> domainLists.forget(r.endpoint().uri()));
+        return ask(reach);
     }
 
     Map<Long, HostAnswer> ask(Map<Long, HostService.Reach> reach) {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.Outcome;
 import dev.berth.hosts.HostService;
+import dev.berth.hosts.HostView;
 import dev.berth.support.DemoUser;
 import dev.berth.support.DockerCli;
 import dev.berth.tenancy.QuotaInput;
@@ -80,9 +81,19 @@ class BandwidthCapTest {
         }
     }
 
+    /** Docker hosts other tests left registered (several on 127.0.0.1, the same loopback): off while this class runs. */
+    private java.util.List<HostView> others = java.util.List.of();
+
     @BeforeEach
     void host() {
         localHost = StorageFixtures.localDockerHost(hosts);
+        others = hosts.enabled(dev.berth.hosts.HostKind.DOCKER).stream().filter(h -> h.id() != localHost).toList();
+        others.forEach(h -> hosts.setEnabled(StorageFixtures.TEST, h.id(), false));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void otherHostsBack() {
+        others.forEach(h -> hosts.setEnabled(StorageFixtures.TEST, h.id(), true));
     }
 
     /** Every rule on this run's ports, of any label, and what Berth added to loopback if nothing else is left. */
