@@ -259,7 +259,8 @@ public class MachineService implements UsageSource, HostResidents {
     public MachineView machine(String tenantSlug, long id) {
         VmAssignment a = owned(tenantSlug, id);
         Row row = Row.of(a);
-        return observed(List.of(row), List.of(view(row, ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name()))).get(0);
+        // One machine's page says what its host says now; only lists share a host's recent answer.
+        return observed(List.of(row), List.of(view(row, askFresh(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name()))).get(0);
     }
 
     public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error) {
@@ -404,7 +405,7 @@ public class MachineService implements UsageSource, HostResidents {
 
     /** An assignment with its live state from its host. */
     MachineView view(VmAssignment a) {
-        return view(Row.of(a), ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name());
+        return view(Row.of(a), askFresh(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name());
     }
 
     VmAssignment owned(String tenantSlug, long id) {
@@ -442,7 +443,7 @@ public class MachineService implements UsageSource, HostResidents {
 
     /**
      * As {@link #ask(List)}, but never a kept answer: discovery and assignment follow domains an administrator may
-     * have defined a moment ago.
+     * have defined a moment ago, and one machine's page shows its host's state now.
      */
     Map<Long, HostAnswer> askFresh(List<Long> hostIds) {
         Map<Long, HostService.Reach> reach = hosts.reach(hostIds);

@@ -88,6 +88,20 @@ class BackupRestoreIT {
         return all;
     }
 
+    /** storage_instance's claim_owner and claim_until (the column at {@code owner} and the next) blanked. */
+    static Map<String, String> withoutClaims(Map<String, String> rows, int owner) {
+        Map<String, String> out = new LinkedHashMap<>(rows);
+        out.computeIfPresent("storage_instance", (t, text) -> text.lines().map(line -> {
+            String[] cells = line.split("\\|", -1);
+            if (cells.length > owner + 1) {
+                cells[owner] = "";
+                cells[owner + 1] = "";
+            }
+            return String.join("|", cells);
+        }).collect(java.util.stream.Collectors.joining("\n")));
+        return out;
+    }
+
     static List<String> containers() {
         return DockerCli.lines("ps", "-a", "--format", "{{.ID}} {{.State}}", "--filter", "label=berth.scope=" + SCOPE);
     }
@@ -137,7 +151,12 @@ class BackupRestoreIT {
 
         pg.createDatabase("berth_restored");
         pg.restore(pg.dir.resolve("berth.dump"), "berth_restored");
-        assertEquals(dumped, rows("berth_restored"), "every row of every table, as dumped");
+        // An instance's claim is a running process's lease, not state: a reconcile pass may have taken one between
+        // the dump and the stop. Compared without it; the restored portal waits out a dumped claim like any other.
+        Map<String, String> restoredRows = rows("berth_restored");
+        int claimColumn = Integer.parseInt(pg.psql("berth", "select ordinal_position from information_schema.columns"
+                + " where table_name = 'storage_instance' and column_name = 'claim_owner'").strip()) - 1;
+        assertEquals(withoutClaims(dumped, claimColumn), withoutClaims(restoredRows, claimColumn), "every row of every table, as dumped");
 
         try (var restored = portal("backup-restored", "berth_restored")) {
             assertEquals(List.of(containerId + " running"), containers(), "the same container, running");
