@@ -52,6 +52,8 @@ class KeyReservationTest {
     private final AtomicBoolean held = new AtomicBoolean();
     private final AtomicBoolean refuseNext = new AtomicBoolean();
     private MinioObjectStore real;
+    /** A thread of its own per request: the common pool has a single thread on two cores and would queue the second. */
+    private final java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     private String bucket;
 
     @BeforeEach
@@ -84,13 +86,13 @@ class KeyReservationTest {
     @AfterEach
     void giveTheQuotaBack() {
         release.countDown();
+        clients.close(); // waits for a request still out
         setKeyQuota(200);
     }
 
     private CompletableFuture<Response> createKeyAsync() {
-        // A thread of its own each: the common pool has a single thread on two cores and would queue the second.
         return CompletableFuture.supplyAsync(() -> as(DemoUser.ALICE).body(Map.of("mode", "read-write", "description", "reservation test"))
-                .when().post("/api/v1/buckets/" + bucket + "/keys").andReturn(), java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+                .when().post("/api/v1/buckets/" + bucket + "/keys").andReturn(), clients);
     }
 
     private long acme() {
