@@ -134,11 +134,7 @@ class BandwidthCapTest {
     }
 
     private StorageView activateReady(String slug) {
-        long id = storage.activate(StorageFixtures.TEST, slug).instance().id();
-        reconciler.kick(id).join();
-        StorageView v = storage.of(slug);
-        assertEquals("READY", v.status(), () -> "last error: " + v.lastError());
-        return v;
+        return StorageFixtures.activateReady(storage, reconciler, slug);
     }
 
     private MinioClient client(String slug) {

@@ -77,13 +77,8 @@ class StorageFaultTest {
         return slug;
     }
 
-    /** Activates and waits for the run that follows, as the page's polling would. */
     private StorageView activateReady(String slug) {
-        long id = storage.activate(StorageFixtures.TEST, slug).instance().id();
-        reconciler.kick(id).join();
-        StorageView v = storage.of(slug);
-        assertEquals("READY", v.status(), () -> "last error: " + v.lastError());
-        return v;
+        return StorageFixtures.activateReady(storage, reconciler, slug);
     }
 
     private InstanceAccess access(String slug) {

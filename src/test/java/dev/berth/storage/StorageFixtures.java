@@ -24,6 +24,15 @@ public final class StorageFixtures {
     }
 
     /** Deletes these tenants' instances with their data, after any run under way on them. */
+    /** Activates the tenant's storage and waits for the run that follows, as the page's polling would; READY or fails. */
+    static StorageView activateReady(StorageService storage, Reconciler reconciler, String slug) {
+        long id = storage.activate(TEST, slug).instance().id();
+        reconciler.kick(id).join();
+        StorageView v = storage.of(slug);
+        org.junit.jupiter.api.Assertions.assertEquals("READY", v.status(), () -> "last error: " + v.lastError());
+        return v;
+    }
+
     public static void removeInstances(StorageService storage, Reconciler reconciler, String... slugs) {
         for (String slug : slugs) {
             StorageView v;
