@@ -17,4 +17,8 @@ public interface ComputeConfig {
     /** How often the counters of assigned machines are sampled for their graphs ("off" disables). */
     @WithDefault("15s")
     String statsInterval();
+
+    /** vCPUs placement lets a host's machines have per logical CPU; memory is never overcommitted. */
+    @WithDefault("4")
+    double cpuOvercommit();
 }

@@ -180,6 +180,11 @@ public class MachineService implements UsageSource, HostResidents {
                 throw new NotFoundException("There is no assignment " + id + ".");
             }
             String slug = tenants.slugOf(a.tenantId);
+            if (a.madeByBerth) { // unassigning would leave its domain and disk with no owner
+                String reason = a.name + " was created by Berth for " + slug + "; it is deleted (by the tenant), not unassigned.";
+                audit.record(actor.username(), slug, "vm.unassign", a.name, Outcome.FAILED, reason, actor.requestId());
+                throw new ConflictException(reason);
+            }
             QuarkusTransaction.requiringNew().run(() -> VmAssignment.deleteById(id));
             audit.record(actor.username(), slug, "vm.unassign", a.name + " (" + a.domainUuid + ")", Outcome.OK, null, actor.requestId());
         }
@@ -198,7 +203,7 @@ public class MachineService implements UsageSource, HostResidents {
         CompletableFuture<Map<Long, HostAnswer>> answers = CompletableFuture.supplyAsync(() -> ask(reach), fanOut);
         List<Row> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.getEntityManager()
                 .createQuery("select new dev.berth.compute.MachineService$Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus,"
-                        + " a.memoryBytes, a.runningSince, a.runningSinceExact)"
+                        + " a.memoryBytes, a.runningSince, a.runningSinceExact, a.status, a.lastError)"
                         + " from VmAssignment a where a.tenantId = :t order by a.name", Row.class)
                 .setParameter("t", tenantId).getResultList());
         Map<Long, HostAnswer> answered = answers.join();
@@ -233,9 +238,10 @@ public class MachineService implements UsageSource, HostResidents {
 
     /** What a list needs of an assignment, read without managing 1,000 entities. */
     public record Row(Long id, String name, Long hostId, String domainUuid, int vcpus, long memoryBytes,
-                      Instant runningSince, boolean runningSinceExact) {
+                      Instant runningSince, boolean runningSinceExact, String status, String lastError) {
         static Row of(VmAssignment a) {
-            return new Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus, a.memoryBytes, a.runningSince, a.runningSinceExact);
+            return new Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus, a.memoryBytes, a.runningSince, a.runningSinceExact,
+                    a.status, a.lastError);
         }
     }
 
@@ -360,7 +366,7 @@ public class MachineService implements UsageSource, HostResidents {
     public TenantUsage usage(long tenantId) {
         List<VmAssignment> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>list("tenantId", tenantId));
         return new TenantUsage(mine.size(), mine.stream().mapToInt(a -> a.vcpus).sum(),
-                mine.stream().mapToLong(a -> a.memoryBytes).sum(), 0, 0, 0);
+                mine.stream().mapToLong(a -> a.memoryBytes).sum(), 0, 0, 0, mine.stream().mapToLong(a -> a.diskBytes).sum());
     }
 
     @Override
@@ -405,11 +411,25 @@ public class MachineService implements UsageSource, HostResidents {
                     a.memoryBytes(), "host " + hostName + " did not answer: " + (answer == null ? "no answer" : answer.error()));
         }
         DomainSummary d = answer.domains().get(a.domainUuid().toLowerCase(java.util.Locale.ROOT));
+        if (d == null && a.status() != null && !Creation.Status.READY.name().equals(a.status())) {
+            // a Berth-made machine that is not on its host yet (or any more): say where it stands, not "missing"
+            String note = Creation.Status.FAILED.name().equals(a.status()) ? "creation failed: " + a.lastError()
+                    : a.status().toLowerCase(java.util.Locale.ROOT);
+            return new MachineView(a.id(), a.name(), a.hostId(), hostName, a.domainUuid(), DomainState.UNKNOWN, false, a.vcpus(),
+                    a.memoryBytes(), note);
+        }
         if (d == null) {
             return new MachineView(a.id(), a.name(), a.hostId(), hostName, a.domainUuid(), DomainState.UNKNOWN, true, a.vcpus(),
                     a.memoryBytes(), "host " + hostName + " has no domain " + a.domainUuid() + " any more");
         }
-        return new MachineView(a.id(), d.name(), a.hostId(), hostName, a.domainUuid(), d.state(), false, d.vcpus(), d.memoryBytes(), null);
+        // Berth-made machines go by the name the tenant gave (libvirt's is <tenant>.<name>)
+        return new MachineView(a.id(), a.status() != null ? a.name() : d.name(), a.hostId(), hostName, a.domainUuid(), d.state(), false,
+                d.vcpus(), d.memoryBytes(), null);
+    }
+
+    /** A change on this host (a machine made or deleted): lists begun before it would show the old state. */
+    void forget(dev.berth.hosts.Endpoint endpoint) {
+        domainLists.forget(endpoint.uri());
     }
 
     /** Lists the domains of these hosts in parallel; each answer arrives within the call timeout. */

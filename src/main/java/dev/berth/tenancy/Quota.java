@@ -36,12 +36,16 @@ public class Quota extends PanacheEntityBase {
     public long containerReadBps;
     @Column(name = "container_write_bps")
     public long containerWriteBps;
+    /** null: set before the disk quota existed; the default applies. */
+    @Column(name = "max_disk_bytes")
+    public Long maxDiskBytes;
     @Column(name = "updated_at")
     public Instant updatedAt;
 
-    QuotaLimits limits() {
+    QuotaLimits limits(long defaultDiskBytes) {
         return new QuotaLimits(maxVms, maxVcpus, maxMemoryBytes, maxBuckets, storageSoftBytes, storageHardBytes,
-                maxAccessKeys, containerMilliCpus, containerMemoryBytes, containerReadBps, containerWriteBps);
+                maxAccessKeys, containerMilliCpus, containerMemoryBytes, containerReadBps, containerWriteBps,
+                maxDiskBytes == null ? defaultDiskBytes : maxDiskBytes);
     }
 
     void set(QuotaLimits l) {
@@ -56,6 +60,7 @@ public class Quota extends PanacheEntityBase {
         containerMemoryBytes = l.containerMemoryBytes();
         containerReadBps = l.containerReadBps();
         containerWriteBps = l.containerWriteBps();
+        maxDiskBytes = l.diskBytes();
         updatedAt = Instant.now();
     }
 }

@@ -39,8 +39,12 @@ public interface QuotaDefaults {
     @WithDefault("50MiB")
     String containerWriteBps();
 
+    /** Disk of the machines Berth creates for a tenant (issue 20). */
+    @WithDefault("200GiB")
+    String disk();
+
     default QuotaInput asInput() {
         return new QuotaInput(vms(), vcpus(), memory(), buckets(), storageSoft(), storageHard(), accessKeys(),
-                containerCpus(), containerMemory(), containerReadBps(), containerWriteBps());
+                containerCpus(), containerMemory(), containerReadBps(), containerWriteBps(), disk());
     }
 }

@@ -15,9 +15,10 @@ public class QuotaForm {
     @RestForm public String containerMemory;
     @RestForm public String containerReadBps;
     @RestForm public String containerWriteBps;
+    @RestForm public String disk;
 
     QuotaInput toInput() {
         return new QuotaInput(vms, vcpus, memory, buckets, storageSoft, storageHard, accessKeys, containerCpus,
-                containerMemory, containerReadBps, containerWriteBps);
+                containerMemory, containerReadBps, containerWriteBps, disk);
     }
 }

@@ -19,5 +19,18 @@ public record QuotaInput(
         @Schema(examples = "1.5", description = "CPUs of the tenant's storage container") String containerCpus,
         @Schema(examples = "1 GiB") String containerMemory,
         @Schema(examples = "100M", description = "block-I/O read bytes per second; 0 = unthrottled") String containerReadBps,
-        @Schema(examples = "50M", description = "block-I/O write bytes per second; 0 = unthrottled") String containerWriteBps) {
+        @Schema(examples = "50M", description = "block-I/O write bytes per second; 0 = unthrottled") String containerWriteBps,
+        @Schema(examples = "500 GiB", description = "disk of the machines Berth creates for the tenant; absent: the default") String disk) {
+    /** Without a disk quota: the default applies when it is set. */
+    public QuotaInput(String vms, String vcpus, String memory, String buckets, String storageSoft, String storageHard,
+                      String accessKeys, String containerCpus, String containerMemory, String containerReadBps,
+                      String containerWriteBps) {
+        this(vms, vcpus, memory, buckets, storageSoft, storageHard, accessKeys, containerCpus, containerMemory,
+                containerReadBps, containerWriteBps, null);
+    }
+
+    QuotaInput withDisk(String d) {
+        return new QuotaInput(vms, vcpus, memory, buckets, storageSoft, storageHard, accessKeys, containerCpus,
+                containerMemory, containerReadBps, containerWriteBps, d);
+    }
 }

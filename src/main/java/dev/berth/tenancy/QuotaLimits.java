@@ -5,11 +5,18 @@ import java.math.BigDecimal;
 
 /**
  * A tenant's limits. Sizes in bytes, container CPUs in thousandths; block-I/O rates in bytes per second,
- * where 0 means unthrottled.
+ * where 0 means unthrottled. diskBytes: disk of the machines Berth makes for the tenant (issue 20).
  */
 public record QuotaLimits(int vms, int vcpus, long memoryBytes, int buckets, long storageSoftBytes,
                           long storageHardBytes, int accessKeys, int containerMilliCpus, long containerMemoryBytes,
-                          long containerReadBps, long containerWriteBps) {
+                          long containerReadBps, long containerWriteBps, long diskBytes) {
+    /** Without a disk quota (callers from before it existed): no disk for Berth-made machines. */
+    public QuotaLimits(int vms, int vcpus, long memoryBytes, int buckets, long storageSoftBytes, long storageHardBytes,
+                       int accessKeys, int containerMilliCpus, long containerMemoryBytes, long containerReadBps,
+                       long containerWriteBps) {
+        this(vms, vcpus, memoryBytes, buckets, storageSoftBytes, storageHardBytes, accessKeys, containerMilliCpus,
+                containerMemoryBytes, containerReadBps, containerWriteBps, 0);
+    }
 
     /** The limits as a person would type them back into the form (exact: they parse back to the same bytes). */
     public QuotaInput asInput() {
@@ -18,6 +25,6 @@ public record QuotaLimits(int vms, int vcpus, long memoryBytes, int buckets, lon
                 String.valueOf(accessKeys),
                 BigDecimal.valueOf(containerMilliCpus, 3).stripTrailingZeros().toPlainString(),
                 ByteSize.formatExact(containerMemoryBytes), ByteSize.formatExact(containerReadBps),
-                ByteSize.formatExact(containerWriteBps));
+                ByteSize.formatExact(containerWriteBps), ByteSize.formatExact(diskBytes));
     }
 }
