@@ -26,7 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Images and flavours: what administrators offer, and what a tenant may choose from. */
 @ApplicationScoped
-public class Catalog {
+public class Catalog implements dev.berth.hosts.HostResidents {
     static final Pattern CATALOG_NAME = Pattern.compile("[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?");
     static final Pattern VOLUME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,254}");
 
@@ -192,6 +192,13 @@ public class Catalog {
 
     List<MachineImage> imagesNamed(String name) {
         return QuarkusTransaction.joiningExisting().call(() -> MachineImage.<MachineImage>list("name", name));
+    }
+
+    /** A host with registered images is not removed under them. */
+    @Override
+    public List<String> residentsOn(long hostId) {
+        return QuarkusTransaction.joiningExisting().call(() -> MachineImage.<MachineImage>list("hostId", hostId)).stream()
+                .map(i -> "image " + i.name).toList();
     }
 
     // ------------------------------------------------------------------ flavours
