@@ -252,7 +252,9 @@ public class MachineService implements UsageSource, HostResidents {
         return observed(List.of(row), List.of(view(row, ask(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name()))).get(0);
     }
 
-    public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error) {
+    /** @param madeByBerth Berth created it from an image (a tenant may delete it); false: an administrator assigned it */
+    public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error,
+                                boolean madeByBerth) {
         /** The display type in the definition ("vnc", "spice" …, or "none"); null when the host did not say. */
         @com.fasterxml.jackson.annotation.JsonIgnore
         public String display() {
@@ -271,9 +273,9 @@ public class MachineService implements UsageSource, HostResidents {
         MachineView view = machine(tenantSlug, id);
         try {
             DomainDetail d = hypervisor.describe(hosts.endpoint(a.hostId), a.domainUuid, config.callTimeout());
-            return new MachineDetail(view, d, TuningAdvice.of(d), null);
+            return new MachineDetail(view, d, TuningAdvice.of(d), null, a.madeByBerth);
         } catch (HypervisorException e) {
-            return new MachineDetail(view, null, List.of(), e.getMessage());
+            return new MachineDetail(view, null, List.of(), e.getMessage(), a.madeByBerth);
         }
     }
 
