@@ -267,4 +267,36 @@ class SelfServiceApiTest {
                 .body("errors.field", hasItem("format"));
         as(DemoUser.ALICE).get("/api/v1/admin/images").then().statusCode(403);
     }
+
+    @Test
+    void thePagesCreateShowProgressAndDeleteWhenTheNameIsTyped() throws Exception {
+        quota("1000", "1 TiB");
+        var page = io.restassured.RestAssured.given().auth().oauth2(DemoUser.ALICE.token());
+        page.get("/machines/new").then().statusCode(200).body(containsString("value=\"" + image + "\""))
+                .body(containsString("value=\"" + acmeOnly + "\""));
+        dev.berth.support.Api.form(DemoUser.ALICE).formParam("name", "Bad Name").formParam("image", image).formParam("flavour", small)
+                .post("/machines/new").then().statusCode(400).body(containsString("id=\"error-name\""));
+        String name = "pg-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+        String location = dev.berth.support.Api.form(DemoUser.ALICE).formParam("name", name).formParam("image", image)
+                .formParam("flavour", small).post("/machines/new").then().statusCode(303).extract().header("Location");
+        assertTrue(location.matches(".*/machines/\\d+/creation"), location);
+        int id = Integer.parseInt(location.replaceAll(".*/machines/(\\d+)/creation", "$1"));
+        page.get("/machines/" + id + "/creation").then().statusCode(200).body(containsString("id=\"creation-steps\""));
+        assertEquals("READY", ready(DemoUser.ALICE, id).getString("status"));
+        page.get("/machines/" + id + "/creation/status").then().statusCode(200).body(containsString("data-status=\"READY\""))
+                .body(not(containsString("hx-trigger"))); // done: it stops polling
+        page.get("/machines/" + id).then().statusCode(200).body(containsString("id=\"delete-machine\""));
+        page.get("/machines/" + id + "/delete").then().statusCode(200).body(containsString("Type the machine's name"));
+        dev.berth.support.Api.form(DemoUser.ALICE).formParam("confirm", "not-" + name).post("/machines/" + id + "/delete")
+                .then().statusCode(400).body(containsString("id=\"error-confirm\""));
+        dev.berth.support.Api.form(DemoUser.ALICE).formParam("confirm", name).post("/machines/" + id + "/delete")
+                .then().statusCode(303).header("Location", containsString("/machines"));
+        as(DemoUser.ALICE).get("/api/v1/vms/" + id).then().statusCode(404);
+        // the administrator's pages list the catalogue
+        var admin = io.restassured.RestAssured.given().auth().oauth2(DemoUser.CAROL.token());
+        admin.get("/admin/images").then().statusCode(200).body(containsString(image));
+        admin.get("/admin/flavours").then().statusCode(200).body(containsString(acmeOnly));
+        dev.berth.support.Api.form(DemoUser.CAROL).formParam("name", "x").formParam("vcpus", "many").post("/admin/flavours")
+                .then().statusCode(400).body(containsString("is not a whole number"));
+    }
 }
