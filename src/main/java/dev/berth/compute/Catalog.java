@@ -46,7 +46,14 @@ public class Catalog implements dev.berth.hosts.HostResidents {
                              @Schema(examples = "qcow2", description = "qcow2 or raw; absent: as libvirt reports it") String format,
                              @Schema(examples = "4 GiB") String minDisk, @Schema(examples = "512 MiB") String minMemory,
                              Boolean cloudInit, Long hostId, @Schema(examples = "default") String pool,
-                             @Schema(examples = "debian-12.qcow2") String volume) {
+                             @Schema(examples = "debian-12.qcow2") String volume,
+                             @Schema(description = "direct kernel boot, for images without a boot loader: the kernel's path on the host") String kernel,
+                             @Schema(description = "with kernel: the initramfs's path on the host") String initrd,
+                             @Schema(description = "with kernel: the kernel command line", examples = "root=/dev/vda rw console=ttyS0") String cmdline) {
+        public ImageInput(String name, String os, String format, String minDisk, String minMemory, Boolean cloudInit, Long hostId,
+                          String pool, String volume) {
+            this(name, os, format, minDisk, minMemory, cloudInit, hostId, pool, volume, null, null, null);
+        }
     }
 
     public record ImageView(long id, String name, String os, String format, long minDiskBytes, long minMemoryBytes,
@@ -112,6 +119,17 @@ public class Catalog implements dev.berth.hosts.HostResidents {
         if (volume != null && !VOLUME.matcher(volume).matches()) {
             errors.add("volume", "is not a volume name");
         }
+        String kernel = errors.optional("kernel", in.kernel(), 1000);
+        String initrd = errors.optional("initrd", in.initrd(), 1000);
+        String cmdline = errors.optional("cmdline", in.cmdline(), 1000);
+        for (String[] f : new String[][]{{"kernel", kernel}, {"initrd", initrd}}) {
+            if (f[1] != null && !f[1].matches("/[A-Za-z0-9._+/-]*")) {
+                errors.add(f[0], "must be an absolute path on the host");
+            }
+        }
+        if (kernel == null && (initrd != null || cmdline != null)) {
+            errors.add("kernel", "is required with an initrd or a command line");
+        }
         HostView host = null;
         if (in.hostId() == null) {
             errors.add("hostId", "is required");
@@ -155,6 +173,9 @@ public class Catalog implements dev.berth.hosts.HostResidents {
             i.pool = pool;
             i.volume = volume;
             i.volumePath = vol.path();
+            i.kernel = kernel;
+            i.initrd = initrd;
+            i.cmdline = kernel == null ? null : cmdline != null ? cmdline : "root=/dev/vda rw console=ttyS0";
             i.createdAt = Instant.now();
             i.createdBy = actor.username();
             i.persist();

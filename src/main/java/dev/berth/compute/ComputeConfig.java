@@ -21,4 +21,14 @@ public interface ComputeConfig {
     /** vCPUs placement lets a host's machines have per logical CPU; memory is never overcommitted. */
     @WithDefault("4")
     double cpuOvercommit();
+
+    /**
+     * Hosts labelled network=restricted (development and tests): the guest address and port QEMU's user-mode network
+     * forwards to the tenant's storage instance on the host's 127.0.0.1 (inside QEMU's own guest network).
+     */
+    @WithDefault("10.0.2.100")
+    String guestStorageAddress();
+
+    @WithDefault("9000")
+    int guestStoragePort();
 }

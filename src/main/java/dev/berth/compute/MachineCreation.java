@@ -59,6 +59,12 @@ public class MachineCreation {
     Catalog catalog;
     @Inject
     MachineService machines;
+    @Inject
+    dev.berth.storage.BucketService buckets;
+    @Inject
+    dev.berth.storage.TlsAuthority tls;
+    @Inject
+    SeedImage seeds;
 
     private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -111,8 +117,15 @@ public class MachineCreation {
         if (flavourName != null && flavour.isEmpty()) {
             errors.add("flavour", "there is no flavour '" + flavourName + "'");
         }
-        if (bucket != null) {
-            errors.add("bucket", "mounting a bucket at first boot is not available yet");
+        if (bucket != null && !images.isEmpty() && !images.get(0).cloudInit) {
+            errors.add("bucket", "image " + imageName + " has no cloud-init, so nothing in it would mount the bucket");
+        }
+        if (bucket != null && !errors.has("bucket")) {
+            try {
+                buckets.bucket(slug, bucket); // the tenant's own, existing bucket; another tenant's is unknown here
+            } catch (dev.berth.common.NotFoundException | dev.berth.storage.StorageNotActiveException e) {
+                errors.add("bucket", e.getMessage());
+            }
         }
         errors.throwIfAny();
         Catalog.FlavourView f = flavour.orElseThrow();
@@ -134,15 +147,16 @@ public class MachineCreation {
             throw new ConflictException(reason);
         }
         MachineImage image = byHost.get(placement.hostId());
-        long id = locks.exclusive(tenantId, () -> reserve(actor, slug, tenantId, name, image, f, size, target));
+        long id = locks.exclusive(tenantId, () -> reserve(actor, slug, tenantId, name, image, f, size, target, bucket,
+                Boolean.TRUE.equals(in.readOnly())));
         audit.record(actor.username(), slug, "vm.create", target + " on " + hosts.get(image.hostId).name(), Outcome.OK,
                 "reserved; creating", actor.requestId());
-        CompletableFuture.runAsync(() -> provision(actor, slug, id), work);
+        CompletableFuture.runAsync(() -> provision(actor, slug, id, sshKey), work);
         return progress(slug, id);
     }
 
     private long reserve(Actor actor, String slug, long tenantId, String name, MachineImage image, Catalog.FlavourView f,
-                         Creation.Size size, String target) {
+                         Creation.Size size, String target, String bucket, boolean readOnly) {
         TenantUsage now = tenants.usage(slug);
         Optional<String> refusal = Creation.quotaRefusal(slug, tenants.quota(slug), now, size);
         if (refusal.isPresent()) {
@@ -169,6 +183,8 @@ public class MachineCreation {
             a.imageId = image.id;
             a.flavourName = f.name();
             a.pool = image.pool;
+            a.bucket = bucket;
+            a.bucketReadOnly = readOnly;
             a.persist();
             return a.id;
         });
@@ -206,12 +222,14 @@ public class MachineCreation {
     }
 
     /** The host work, step by step; each step is recorded before the next begins. */
-    void provision(Actor actor, String slug, long id) {
+    void provision(Actor actor, String slug, long id, String sshKey) {
         VmAssignment a = row(id);
         Endpoint endpoint = hosts.endpoint(a.hostId);
         HostView host = hosts.get(a.hostId);
         MachineImage image = QuarkusTransaction.requiringNew().call(() -> MachineImage.<MachineImage>findById(a.imageId));
         String overlay = a.domainUuid + ".qcow2";
+        String seed = a.domainUuid + "-seed.iso";
+        String[] key = {null};
         try {
             var base = hypervisor.volume(endpoint, image.pool, image.volume, config.callTimeout())
                     .orElseThrow(() -> new HypervisorException("the image's volume " + image.pool + "/" + image.volume + " is gone from " + host.name()));
@@ -219,9 +237,16 @@ public class MachineCreation {
                     MachineXml.overlayVolume(overlay, a.diskBytes, base.path(), image.format), config.actionTimeout());
             QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("overlayVolume = ?1, step = ?2 where id = ?3",
                     overlay, Creation.Step.DISK.name(), id));
+            MachineXml.Network network = MachineXml.network(host.labels());
+            String seedPath = null;
+            if (a.bucket != null || (sshKey != null && image.cloudInit)) {
+                Seeded s = seed(actor, slug, a, host, endpoint, image.pool, seed, sshKey, key);
+                seedPath = s.path();
+                network = s.network();
+            }
             var spec = new MachineXml.DomainSpec(MachineXml.domainType(host.uri(), host.labels()), Creation.domainName(slug, a.name),
-                    a.domainUuid, slug, a.name, a.vcpus, a.memoryBytes, disk.path(), base.path(), null,
-                    MachineXml.network(host.labels()), null);
+                    a.domainUuid, slug, a.name, a.vcpus, a.memoryBytes, disk.path(), base.path(), seedPath, network,
+                    image.kernel == null ? null : new MachineXml.KernelBoot(image.kernel, image.initrd, image.cmdline));
             hypervisor.define(endpoint, MachineXml.domain(spec), config.actionTimeout());
             step(id, Creation.Step.DEFINED);
             hypervisor.act(endpoint, a.domainUuid, PowerAction.START, config.actionTimeout());
@@ -234,12 +259,62 @@ public class MachineCreation {
         } catch (HypervisorException | RuntimeException e) {
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             LOG.debugf("creating machine %d failed: %s", id, reason);
-            undoOnHost(endpoint, a.domainUuid, image.pool, overlay, null);
-            QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("status = ?1, lastError = ?2, overlayVolume = null where id = ?3",
+            undoOnHost(endpoint, a.domainUuid, image.pool, overlay, seed);
+            if (key[0] != null) {
+                try {
+                    buckets.revokeAny(actor, slug, key[0]);
+                } catch (RuntimeException revoke) {
+                    LOG.warnf("could not revoke key %s of failed machine %d: %s", key[0], id, revoke.getMessage());
+                }
+            }
+            QuarkusTransaction.requiringNew().run(() -> VmAssignment.update(
+                    "status = ?1, lastError = ?2, overlayVolume = null, seedVolume = null, accessKey = null where id = ?3",
                     Creation.Status.FAILED.name(), truncate(reason), id));
             machines.forget(endpoint);
             audit.record(actor.username(), slug, "vm.create", a.name + " on " + host.name(), Outcome.FAILED, reason, actor.requestId());
         }
+    }
+
+    record Seeded(String path, MachineXml.Network network) {
+    }
+
+    /**
+     * The machine's own key for its bucket (recorded before anything else can fail, so it is revoked on failure), and the
+     * NoCloud seed volume holding it. The secret goes from the key's creation into the seed and nowhere else.
+     */
+    private Seeded seed(Actor actor, String slug, VmAssignment a, HostView host, Endpoint endpoint, String pool, String seed,
+                        String sshKey, String[] key) throws HypervisorException {
+        CloudInit.Mount mount = null;
+        MachineXml.Network network = MachineXml.network(host.labels());
+        if (a.bucket != null) {
+            var created = buckets.createKey(actor, slug, a.bucket, new dev.berth.storage.BucketRules.KeyInput(
+                    a.bucketReadOnly ? "read-only" : "read-write", null, "machine " + a.name));
+            key[0] = created.key().accessKey();
+            QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("accessKey = ?1 where id = ?2", key[0], a.id));
+            String fstab = created.mount().stream().filter(t -> t.tool().equals("s3fs")).flatMap(t -> t.snippets().stream())
+                    .filter(sn -> sn.id().equals("s3fs-fstab")).map(dev.berth.storage.MountInstructions.Snippet::text).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("the key's instructions have no s3fs fstab line"));
+            int port = java.net.URI.create(created.endpoint()).getPort();
+            CloudInit.Relay relay = null;
+            if ("restricted".equals(host.labels().get("network"))) {
+                // development and tests: the guest reaches only this one port, forwarded to the instance on 127.0.0.1
+                network = new MachineXml.Network.Restricted(config.guestStorageAddress(), config.guestStoragePort(), port);
+                relay = new CloudInit.Relay(port, config.guestStorageAddress(), config.guestStoragePort());
+            }
+            mount = new CloudInit.Mount(a.bucket, key[0], created.secretKey(), a.bucketReadOnly, fstab,
+                    dev.berth.storage.MountInstructions.CONFIG_DIR + "/" + a.bucket + ".passwd-s3fs", tls.caPem(), relay);
+        }
+        byte[] iso;
+        try {
+            iso = seeds.build(CloudInit.userData(a.name, sshKey, mount), CloudInit.metaData(a.domainUuid, a.name));
+        } catch (java.io.IOException e) {
+            throw new HypervisorException("could not build the first-boot seed: " + e.getMessage(), e);
+        }
+        Hypervisor.Volume v = hypervisor.createVolume(endpoint, pool, MachineXml.rawVolume(seed, iso.length), config.actionTimeout());
+        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("seedVolume = ?1 where id = ?2", seed, a.id));
+        hypervisor.upload(endpoint, pool, seed, iso, config.actionTimeout());
+        step(a.id, Creation.Step.SEED);
+        return new Seeded(v.path(), network);
     }
 
     /** Best effort: what could not be removed is named in the log (the delete of the row retries it). */
@@ -322,6 +397,18 @@ public class MachineCreation {
                     before, truncate("delete failed: " + e.getMessage()), id));
             audit.record(actor.username(), slug, "vm.delete", a.name, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw new ConflictException("The host could not delete " + a.name + ": " + e.getMessage() + " Nothing was freed; try again.");
+        }
+        if (a.accessKey != null) {
+            try {
+                buckets.revokeAny(actor, slug, a.accessKey);
+            } catch (dev.berth.common.NotFoundException gone) {
+                // revoked already (its bucket was deleted, or an earlier attempt got this far)
+            } catch (RuntimeException e) {
+                QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("status = ?1, lastError = ?2 where id = ?3",
+                        Creation.Status.FAILED.name(), truncate("its disk is deleted, its key not yet: " + e.getMessage()), id));
+                audit.record(actor.username(), slug, "vm.delete", a.name, Outcome.FAILED, e.getMessage(), actor.requestId());
+                throw new ConflictException("The key of " + a.name + " could not be revoked: " + e.getMessage() + " Try again.");
+            }
         }
         QuarkusTransaction.requiringNew().run(() -> VmAssignment.deleteById(id));
         machines.forget(endpoint);

@@ -40,6 +40,10 @@ public class MachineImage extends PanacheEntityBase {
     /** Where the host keeps the volume, as libvirt said at registration: the overlays' backing file. */
     @Column(name = "volume_path", nullable = false)
     public String volumePath;
+    /** Direct kernel boot (an image without a boot loader): paths on the host, or null to boot the disk. */
+    public String kernel;
+    public String initrd;
+    public String cmdline;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "created_by", nullable = false)

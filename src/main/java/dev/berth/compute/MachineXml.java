@@ -211,6 +211,7 @@ public final class MachineXml {
         if (v.startsWith("libvirt:")) {
             return new Network.Libvirt(v.substring("libvirt:".length()));
         }
+        // "restricted": user-mode networking to the tenant's storage only, set up per machine (it needs the instance's port)
         return new Network.None();
     }
 

@@ -148,4 +148,44 @@ class CreationRulesTest {
         assertTrue(xml.contains("<capacity unit=\"bytes\">10737418240</capacity>") && xml.contains("<path>/pool/debian.qcow2</path>"), xml);
         assertEquals("qcow2", MachineXml.volumeFormat(xml));
     }
+
+    static CloudInit.Mount mount(boolean readOnly, CloudInit.Relay relay) {
+        return new CloudInit.Mount("data", "BKMACHINE1", "s3cr3t-Value'\"$(x)", readOnly,
+                "data /mnt/data fuse.s3fs _netdev,passwd_file=/etc/berth/data.passwd-s3fs,url=https://127.0.0.1:29201 0 0",
+                "/etc/berth/data.passwd-s3fs", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", relay);
+    }
+
+    @Test
+    void theSeedWritesTheKeyRootOnlyMountsFromFstabAndWritesHello() throws Exception {
+        String userData = CloudInit.userData("web-1", "ssh-ed25519 AAAA alice@x", mount(false, new CloudInit.Relay(29201, "10.0.2.100", 9000)));
+        assertTrue(userData.startsWith("#cloud-config\n"), userData);
+        var c = new com.fasterxml.jackson.databind.ObjectMapper().readTree(userData.substring("#cloud-config\n".length()));
+        assertEquals("web-1", c.get("hostname").asText());
+        assertEquals("ssh-ed25519 AAAA alice@x", c.get("ssh_authorized_keys").get(0).asText());
+        var passwd = c.get("write_files").get(0);
+        assertEquals("/etc/berth/data.passwd-s3fs", passwd.get("path").asText());
+        assertEquals("0600", passwd.get("permissions").asText());
+        assertEquals("BKMACHINE1:s3cr3t-Value'\"$(x)\n", passwd.get("content").asText()); // escaped by JSON, never by hand
+        assertTrue(c.get("write_files").get(1).get("append").asBoolean());
+        String runcmd = c.get("runcmd").toString();
+        assertTrue(runcmd.contains("[\"mount\",\"/mnt/data\"]") && runcmd.contains("hello-from-web-1")
+                && runcmd.contains("berth-storage-relay.service") && runcmd.contains("update-ca-certificates"), runcmd);
+        assertTrue(c.get("write_files").toString().contains("TCP-LISTEN:29201,bind=127.0.0.1,fork,reuseaddr TCP:10.0.2.100:9000"));
+        // read-only: no hello (it could not be written); no relay without a restricted network
+        String ro = CloudInit.userData("web-1", null, mount(true, null));
+        assertFalse(ro.contains("hello-from") || ro.contains("relay") || ro.contains("ssh_authorized_keys"), ro);
+        assertFalse(mount(false, null).toString().contains("s3cr3t"));
+        assertTrue(CloudInit.metaData("6d2c", "web-1").contains("\"instance-id\" : \"6d2c\""));
+    }
+
+    @Test
+    void theSeedIsADiskOfTheDomainNotItsContent() throws Exception {
+        var s = spec("acme.web-1", new MachineXml.Network.None());
+        String xml = MachineXml.domain(new MachineXml.DomainSpec(s.type(), s.name(), s.uuid(), s.tenant(), s.machine(), s.vcpus(),
+                s.memoryBytes(), s.overlayPath(), s.basePath(), "/pool/u-seed.iso", s.network(),
+                new MachineXml.KernelBoot("/boot/vmlinuz", "/boot/initrd.img", "root=/dev/vda rw console=ttyS0")));
+        assertTrue(xml.contains("device=\"cdrom\"") && xml.contains("<source file=\"/pool/u-seed.iso\"/>") && xml.contains("<readonly/>"), xml);
+        assertTrue(xml.contains("<kernel>/boot/vmlinuz</kernel>") && xml.contains("<cmdline>root=/dev/vda rw console=ttyS0</cmdline>"), xml);
+        assertEquals(1, DomainXml.parse(xml).disks().size()); // the seed is a cdrom, not a disk the advice looks at
+    }
 }
