@@ -164,7 +164,7 @@ public final class MachineXml {
             arg(cmd, "user,id=n0,restrict=on,ipv6=off,guestfwd=tcp:" + r.guestAddress() + ":" + r.guestPort()
                     + "-cmd:/usr/bin/socat STDIO TCP:127.0.0.1:" + r.hostPort());
             arg(cmd, "-device");
-            arg(cmd, "virtio-net-pci,netdev=n0");
+            arg(cmd, "virtio-net-pci,netdev=n0,bus=pci.0,addr=0x10"); // a slot libvirt does not hand out to its own devices
             Element caps = doc.createElementNS(QEMU_NS, "qemu:capabilities");
             domain.appendChild(caps);
             Element del = doc.createElementNS(QEMU_NS, "qemu:del");
