@@ -25,4 +25,18 @@ public interface ComputeConfig {
     /** How often the counters of assigned machines are sampled for their graphs ("off" disables). */
     @WithDefault("15s")
     String statsInterval();
+
+    /** vCPUs placement lets a host's machines have per logical CPU; memory is never overcommitted. */
+    @WithDefault("4")
+    double cpuOvercommit();
+
+    /**
+     * Hosts labelled network=restricted (development and tests): the guest address and port QEMU's user-mode network
+     * forwards to the tenant's storage instance on the host's 127.0.0.1 (inside QEMU's own guest network).
+     */
+    @WithDefault("10.0.2.100")
+    String guestStorageAddress();
+
+    @WithDefault("9000")
+    int guestStoragePort();
 }

@@ -11,9 +11,13 @@ public record DomainDetail(DomainSummary summary, List<Disk> disks, List<Nic> ni
      * @param source       file path, block device or network source name
      * @param sizeBytes    capacity where libvirt knows it (block info), else null
      * @param preallocated for qcow2 files: whether the image is preallocated (allocation ≥ capacity), null when it cannot be seen
+     * @param backingFile  the image an overlay is backed by ({@code <backingStore>}), null when it has none or libvirt does not say
      */
     public record Disk(String target, String bus, String format, String cache, String source, Long sizeBytes,
-                       Boolean preallocated) {
+                       Boolean preallocated, String backingFile) {
+        public Disk(String target, String bus, String format, String cache, String source, Long sizeBytes, Boolean preallocated) {
+            this(target, bus, format, cache, source, sizeBytes, preallocated, null);
+        }
     }
 
     /** @param network the libvirt network name, or null; @param bridge the host bridge, or null */

@@ -23,7 +23,10 @@ import org.xml.sax.SAXException;
  */
 final class DomainXml {
     /** A {@code <disk device='disk'>}; @param source file, block device, network name or pool/volume, or null */
-    record Disk(String target, String bus, String format, String cache, String source) {
+    record Disk(String target, String bus, String format, String cache, String source, String backingFile) {
+        Disk(String target, String bus, String format, String cache, String source) {
+            this(target, bus, format, cache, source, null);
+        }
     }
 
     /** An {@code <interface>}; @param targetDev the host-side device (tap), needed for interface stats, or null */
@@ -72,8 +75,9 @@ final class DomainXml {
     private static Disk disk(Element disk) {
         Element target = child(disk, "target");
         Element driver = child(disk, "driver");
+        Element backing = child(disk, "backingStore");
         return new Disk(attr(target, "dev"), attr(target, "bus"), attr(driver, "type"), attr(driver, "cache"),
-                source(child(disk, "source")));
+                source(child(disk, "source")), backing == null ? null : source(child(backing, "source")));
     }
 
     /** file (type file), dev (type block), name (type network), pool/volume (type volume). */

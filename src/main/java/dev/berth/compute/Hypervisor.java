@@ -20,4 +20,23 @@ public interface Hypervisor {
 
     /** Defines a persistent domain from libvirt domain XML (not started); returns its UUID. */
     String define(Endpoint host, String domainXml, Duration timeout) throws HypervisorException;
+
+    /** Stops the domain if it runs, then undefines it; a domain that is not there is no error (deleting is idempotent). */
+    void undefine(Endpoint host, String uuid, Duration timeout) throws HypervisorException;
+
+    /** A volume in a storage pool of a host. @param format qcow2, raw …, or null when libvirt does not say */
+    record Volume(String pool, String name, String path, long capacityBytes, long allocationBytes, String format) {
+    }
+
+    /** The volume, or empty when the pool has no volume of that name; an unknown pool is an exception. */
+    java.util.Optional<Volume> volume(Endpoint host, String pool, String name, Duration timeout) throws HypervisorException;
+
+    /** Creates a volume from libvirt volume XML in the pool and says where it is. */
+    Volume createVolume(Endpoint host, String pool, String volumeXml, Duration timeout) throws HypervisorException;
+
+    /** Writes these bytes into a volume from offset 0 (a seed image). */
+    void upload(Endpoint host, String pool, String name, byte[] content, Duration timeout) throws HypervisorException;
+
+    /** Deletes a volume; one that is not there is no error. */
+    void deleteVolume(Endpoint host, String pool, String name, Duration timeout) throws HypervisorException;
 }

@@ -27,6 +27,10 @@ import org.libvirt.DomainInterfaceStats;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.libvirt.MemoryStatistic;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
+import org.libvirt.StorageVolInfo;
+import org.libvirt.Stream;
 
 /**
  * The {@link Hypervisor} port over libvirt (libvirt-java on JNA, the native {@code libvirt0} client library).
@@ -202,6 +206,145 @@ public class LibvirtHypervisor implements Hypervisor {
                 free(domain);
             }
         });
+    }
+
+    @Override
+    public void undefine(Endpoint host, String uuid, Duration timeout) throws HypervisorException {
+        Objects.requireNonNull(uuid, "uuid");
+        onHost("undefine", host, null, timeout, conn -> {
+            Domain domain;
+            try {
+                domain = conn.domainLookupByUUIDString(uuid);
+            } catch (LibvirtException e) {
+                if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+                    return null; // gone already
+                }
+                throw e;
+            }
+            try {
+                if (domain.isActive() == 1) {
+                    domain.destroy();
+                }
+                domain.undefine();
+                return null;
+            } finally {
+                free(domain);
+            }
+        });
+    }
+
+    @Override
+    public java.util.Optional<Volume> volume(Endpoint host, String pool, String name, Duration timeout) throws HypervisorException {
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(name, "name");
+        return onHost("volume", host, null, timeout, conn -> {
+            StoragePool p = conn.storagePoolLookupByName(pool);
+            try {
+                StorageVol vol;
+                try {
+                    vol = p.storageVolLookupByName(name);
+                } catch (LibvirtException e) {
+                    if (code(e) == ErrorNumber.VIR_ERR_NO_STORAGE_VOL) {
+                        return java.util.Optional.<Volume>empty();
+                    }
+                    throw e;
+                }
+                try {
+                    return java.util.Optional.of(volumeOf(pool, vol));
+                } finally {
+                    vol.free();
+                }
+            } finally {
+                p.free();
+            }
+        });
+    }
+
+    @Override
+    public Volume createVolume(Endpoint host, String pool, String volumeXml, Duration timeout) throws HypervisorException {
+        Objects.requireNonNull(volumeXml, "volumeXml");
+        return onHost("volume_create", host, null, timeout, conn -> {
+            StoragePool p = conn.storagePoolLookupByName(pool);
+            try {
+                StorageVol vol = p.storageVolCreateXML(volumeXml, 0);
+                try {
+                    return volumeOf(pool, vol);
+                } finally {
+                    vol.free();
+                }
+            } finally {
+                p.free();
+            }
+        });
+    }
+
+    @Override
+    public void upload(Endpoint host, String pool, String name, byte[] content, Duration timeout) throws HypervisorException {
+        Objects.requireNonNull(content, "content");
+        onHost("volume_upload", host, null, timeout, conn -> {
+            StoragePool p = conn.storagePoolLookupByName(pool);
+            try {
+                StorageVol vol = p.storageVolLookupByName(name);
+                Stream stream = conn.streamNew(0);
+                try {
+                    vol.upload(stream, 0, content.length, 0);
+                    int sent = 0;
+                    while (sent < content.length) {
+                        int n = stream.send(java.util.Arrays.copyOfRange(content, sent, Math.min(content.length, sent + 256 * 1024)));
+                        if (n <= 0) {
+                            throw new HypervisorException("the host took no more of the upload after " + sent + " bytes");
+                        }
+                        sent += n;
+                    }
+                    stream.finish();
+                } catch (LibvirtException | HypervisorException e) {
+                    try {
+                        stream.abort();
+                    } catch (LibvirtException ignored) {
+                        // the failure above says what went wrong
+                    }
+                    throw e;
+                } finally {
+                    stream.free();
+                    vol.free();
+                }
+                return null;
+            } finally {
+                p.free();
+            }
+        });
+    }
+
+    @Override
+    public void deleteVolume(Endpoint host, String pool, String name, Duration timeout) throws HypervisorException {
+        onHost("volume_delete", host, null, timeout, conn -> {
+            StoragePool p = conn.storagePoolLookupByName(pool);
+            try {
+                StorageVol vol;
+                try {
+                    vol = p.storageVolLookupByName(name);
+                } catch (LibvirtException e) {
+                    if (code(e) == ErrorNumber.VIR_ERR_NO_STORAGE_VOL) {
+                        return null; // gone already
+                    }
+                    throw e;
+                }
+                try {
+                    vol.delete(0);
+                } finally {
+                    vol.free();
+                }
+                return null;
+            } finally {
+                p.free();
+            }
+        });
+    }
+
+    private static Volume volumeOf(String pool, StorageVol vol) throws LibvirtException {
+        StorageVolInfo info = vol.getInfo();
+        return new Volume(pool, vol.getName(), vol.getPath(), info.capacity, info.allocation,
+                MachineXml.volumeFormat(vol.getXMLDesc(0)));
     }
 
     /**
@@ -419,7 +562,7 @@ public class LibvirtHypervisor implements Hypervisor {
             }
         }
         return new DomainDetail.Disk(disk.target(), disk.bus(), disk.format(), disk.cache(), disk.source(), size,
-                preallocated);
+                preallocated, disk.backingFile());
     }
 
     private static long memoryUsed(Domain domain, DomainInfo info) throws LibvirtException {

@@ -40,6 +40,10 @@ public class MachinePages {
     StatsHistory history;
     @Inject
     ConsoleService consoles;
+    @Inject
+    MachineCreation creation;
+    @Inject
+    Catalog catalog;
 
     @CheckedTemplate(basePath = "compute")
     static class Templates {
@@ -54,6 +58,79 @@ public class MachinePages {
         static native TemplateInstance advice(String scope, List<MachineService.AdviceRow> rows);
 
         static native TemplateInstance console(ConsoleService.Availability a, String ticketUrl, String backUrl, String section);
+
+        static native TemplateInstance create(List<Catalog.OfferedImage> images, List<Catalog.FlavourView> flavours,
+                                              MachineCreation.CreateRequest typed, dev.berth.web.FormErrors errors);
+
+        static native TemplateInstance creation(MachineCreation.Progress p);
+
+        static native TemplateInstance creationStatus(MachineCreation.Progress p);
+
+        static native TemplateInstance confirmDelete(MachineCreation.Progress p, dev.berth.web.FormErrors errors);
+    }
+
+    // ------------------------------------------------------------------ self-service: create and delete (issue 20)
+
+    @GET
+    @Path("new")
+    public TemplateInstance createForm() {
+        String tenant = tenant();
+        return Templates.create(catalog.offeredImages(), catalog.offeredFlavours(tenant),
+                new MachineCreation.CreateRequest("", null, null, null, null, null), dev.berth.web.FormErrors.none());
+    }
+
+    @POST
+    @Path("new")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response create(@org.jboss.resteasy.reactive.RestForm String name, @org.jboss.resteasy.reactive.RestForm String image,
+                           @org.jboss.resteasy.reactive.RestForm String flavour, @org.jboss.resteasy.reactive.RestForm String sshKey) {
+        String tenant = tenant();
+        var typed = new MachineCreation.CreateRequest(name, image, flavour, null, null, sshKey == null || sshKey.isBlank() ? null : sshKey);
+        try {
+            MachineCreation.Progress p = creation.create(user.actor(), tenant, typed);
+            return Response.seeOther(java.net.URI.create("/machines/" + p.id() + "/creation")).build();
+        } catch (InvalidInputException e) {
+            return Response.status(400).entity(Templates.create(catalog.offeredImages(), catalog.offeredFlavours(tenant), typed,
+                    dev.berth.web.FormErrors.of(e))).build();
+        } catch (ConflictException e) {
+            return Response.status(409).entity(Templates.create(catalog.offeredImages(), catalog.offeredFlavours(tenant), typed,
+                    dev.berth.web.FormErrors.message(e.getMessage()))).build();
+        }
+    }
+
+    /** The creation's steps; the status part polls itself while the machine is being created. */
+    @GET
+    @Path("{id}/creation")
+    public TemplateInstance creation(@PathParam("id") long id) {
+        return Templates.creation(creation.progress(tenant(), id));
+    }
+
+    @GET
+    @Path("{id}/creation/status")
+    public TemplateInstance creationStatus(@PathParam("id") long id) {
+        return Templates.creationStatus(creation.progress(tenant(), id));
+    }
+
+    @GET
+    @Path("{id}/delete")
+    public TemplateInstance confirmDelete(@PathParam("id") long id) {
+        return Templates.confirmDelete(creation.progress(tenant(), id), dev.berth.web.FormErrors.none());
+    }
+
+    @POST
+    @Path("{id}/delete")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response delete(@PathParam("id") long id, @org.jboss.resteasy.reactive.RestForm String confirm) {
+        String tenant = tenant();
+        MachineCreation.Progress p = creation.progress(tenant, id);
+        try {
+            creation.delete(user.actor(), tenant, id, confirm);
+        } catch (InvalidInputException e) {
+            return Response.status(400).entity(Templates.confirmDelete(p, dev.berth.web.FormErrors.of(e))).build();
+        } catch (ConflictException e) {
+            return Response.status(409).entity(Templates.confirmDelete(p, dev.berth.web.FormErrors.message(e.getMessage()))).build();
+        }
+        return Flash.redirect("/machines", "Machine " + p.name() + " deleted, with its disk.");
     }
 
     @GET

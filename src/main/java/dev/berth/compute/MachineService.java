@@ -195,6 +195,11 @@ public class MachineService implements UsageSource, HostResidents {
                 throw new NotFoundException("There is no assignment " + id + ".");
             }
             String slug = tenants.slugOf(a.tenantId);
+            if (a.madeByBerth) { // unassigning would leave its domain and disk with no owner
+                String reason = a.name + " was created by Berth for " + slug + "; it is deleted (by the tenant), not unassigned.";
+                audit.record(actor.username(), slug, "vm.unassign", a.name, Outcome.FAILED, reason, actor.requestId());
+                throw new ConflictException(reason);
+            }
             QuarkusTransaction.requiringNew().run(() -> VmAssignment.deleteById(id));
             audit.record(actor.username(), slug, "vm.unassign", a.name + " (" + a.domainUuid + ")", Outcome.OK, null, actor.requestId());
         }
@@ -211,7 +216,7 @@ public class MachineService implements UsageSource, HostResidents {
             long tenantId = tenants.idOf(tenantSlug);
             List<Row> rows = VmAssignment.getEntityManager()
                     .createQuery("select new dev.berth.compute.MachineService$Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus,"
-                            + " a.memoryBytes, a.runningSince, a.runningSinceExact)"
+                            + " a.memoryBytes, a.runningSince, a.runningSinceExact, a.status, a.lastError)"
                             + " from VmAssignment a where a.tenantId = :t order by a.name", Row.class)
                     .setParameter("t", tenantId).getResultList();
             return new Read(rows, hosts.reach(rows.stream().map(Row::hostId).distinct().toList()));
@@ -249,9 +254,10 @@ public class MachineService implements UsageSource, HostResidents {
 
     /** What a list needs of an assignment, read without managing 1,000 entities. */
     public record Row(Long id, String name, Long hostId, String domainUuid, int vcpus, long memoryBytes,
-                      Instant runningSince, boolean runningSinceExact) {
+                      Instant runningSince, boolean runningSinceExact, String status, String lastError) {
         static Row of(VmAssignment a) {
-            return new Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus, a.memoryBytes, a.runningSince, a.runningSinceExact);
+            return new Row(a.id, a.name, a.hostId, a.domainUuid, a.vcpus, a.memoryBytes, a.runningSince, a.runningSinceExact,
+                    a.status, a.lastError);
         }
     }
 
@@ -263,7 +269,9 @@ public class MachineService implements UsageSource, HostResidents {
         return observed(List.of(row), List.of(view(row, askFresh(List.of(a.hostId)).get(a.hostId), hosts.get(a.hostId).name()))).get(0);
     }
 
-    public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error) {
+    /** @param madeByBerth Berth created it from an image (a tenant may delete it); false: an administrator assigned it */
+    public record MachineDetail(MachineView machine, DomainDetail detail, List<TuningAdvice.Advice> advice, String error,
+                                boolean madeByBerth) {
         /** The display type in the definition ("vnc", "spice" …, or "none"); null when the host did not say. */
         @com.fasterxml.jackson.annotation.JsonIgnore
         public String display() {
@@ -288,9 +296,9 @@ public class MachineService implements UsageSource, HostResidents {
         MachineView view = machine(tenantSlug, id);
         try {
             DomainDetail d = hypervisor.describe(hosts.endpoint(a.hostId), a.domainUuid, config.callTimeout());
-            return new MachineDetail(view, d, TuningAdvice.of(d), null);
+            return new MachineDetail(view, d, TuningAdvice.of(d), null, a.madeByBerth);
         } catch (HypervisorException e) {
-            return new MachineDetail(view, null, List.of(), e.getMessage());
+            return new MachineDetail(view, null, List.of(), e.getMessage(), a.madeByBerth);
         }
     }
 
@@ -383,7 +391,7 @@ public class MachineService implements UsageSource, HostResidents {
     public TenantUsage usage(long tenantId) {
         List<VmAssignment> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>list("tenantId", tenantId));
         return new TenantUsage(mine.size(), mine.stream().mapToInt(a -> a.vcpus).sum(),
-                mine.stream().mapToLong(a -> a.memoryBytes).sum(), 0, 0, 0);
+                mine.stream().mapToLong(a -> a.memoryBytes).sum(), 0, 0, 0, mine.stream().mapToLong(a -> a.diskBytes).sum());
     }
 
     @Override
@@ -428,12 +436,25 @@ public class MachineService implements UsageSource, HostResidents {
                     a.memoryBytes(), "host " + hostName + " did not answer: " + (answer == null ? "no answer" : answer.error()));
         }
         DomainSummary d = answer.domains().get(a.domainUuid().toLowerCase(java.util.Locale.ROOT));
+        if (d == null && a.status() != null && !Creation.Status.READY.name().equals(a.status())) {
+            // a Berth-made machine that is not on its host yet (or any more): say where it stands, not "missing"
+            String note = Creation.Status.FAILED.name().equals(a.status()) ? "creation failed: " + a.lastError()
+                    : a.status().toLowerCase(java.util.Locale.ROOT);
+            return new MachineView(a.id(), a.name(), a.hostId(), hostName, a.domainUuid(), DomainState.UNKNOWN, false, a.vcpus(),
+                    a.memoryBytes(), note);
+        }
         if (d == null) {
             return new MachineView(a.id(), a.name(), a.hostId(), hostName, a.domainUuid(), DomainState.UNKNOWN, true, a.vcpus(),
                     a.memoryBytes(), "host " + hostName + " has no domain " + a.domainUuid() + " any more");
         }
-        return new MachineView(a.id(), d.name(), a.hostId(), hostName, a.domainUuid(), d.state(), false, d.vcpus(), d.memoryBytes(), null)
-                .stateAt(answer.at());
+        // Berth-made machines go by the name the tenant gave (libvirt's is <tenant>.<name>)
+        return new MachineView(a.id(), a.status() != null ? a.name() : d.name(), a.hostId(), hostName, a.domainUuid(), d.state(), false,
+                d.vcpus(), d.memoryBytes(), null).stateAt(answer.at());
+    }
+
+    /** A change on this host (a machine made or deleted): lists begun before it would show the old state. */
+    void forget(dev.berth.hosts.Endpoint endpoint) {
+        domainLists.forget(endpoint.uri());
     }
 
     /** Lists the domains of these hosts in parallel; each answer arrives within the call timeout. */

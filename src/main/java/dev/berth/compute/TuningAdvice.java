@@ -41,7 +41,9 @@ public final class TuningAdvice {
                 advice.add(new Advice("disk " + disk.target(), "cache mode writethrough",
                         "use cache='none' (or 'writeback' when the guest flushes properly)"));
             }
-            if ("qcow2".equals(lower(disk.format())) && Boolean.FALSE.equals(disk.preallocated())) {
+            // An overlay is thin on purpose (its base holds the data): libvirt refuses metadata preallocation with a
+            // backing store, so the advice is for standalone images only.
+            if ("qcow2".equals(lower(disk.format())) && Boolean.FALSE.equals(disk.preallocated()) && disk.backingFile() == null) {
                 advice.add(new Advice("disk " + disk.target(), "qcow2 image without preallocation",
                         "preallocate metadata (qemu-img create -o preallocation=metadata) or use raw"));
             }

@@ -41,6 +41,34 @@ public class VmAssignment extends PanacheEntityBase {
     @Column(name = "running_since_exact", nullable = false)
     public boolean runningSinceExact;
 
+    // ---- machines Berth made (issue 20); all null/false/0 for assigned ones
+    /** Berth created it from an image: a tenant may delete it. Assigned machines never are deleted by Berth. */
+    @Column(name = "made_by_berth", nullable = false)
+    public boolean madeByBerth;
+    /** {@link Creation.Status} of a Berth-made machine; null for assigned ones. */
+    public String status;
+    /** The creation step in progress or last done ({@link Creation.Step}). */
+    public String step;
+    @Column(name = "last_error")
+    public String lastError;
+    @Column(name = "disk_bytes", nullable = false)
+    public long diskBytes;
+    @Column(name = "image_id")
+    public Long imageId;
+    @Column(name = "flavour_name")
+    public String flavourName;
+    public String pool;
+    @Column(name = "overlay_volume")
+    public String overlayVolume;
+    @Column(name = "seed_volume")
+    public String seedVolume;
+    public String bucket;
+    @Column(name = "bucket_read_only", nullable = false)
+    public boolean bucketReadOnly;
+    /** The machine's own access key (scoped to {@link #bucket}); revoked with the machine. */
+    @Column(name = "access_key")
+    public String accessKey;
+
     Uptime uptime() {
         return new Uptime(runningSince, runningSinceExact);
     }

@@ -34,6 +34,8 @@ public class VmResource {
     StatsHistory history;
     @Inject
     ConsoleService consoles;
+    @Inject
+    MachineCreation creation;
 
     /** The counters now, and the rates sampled over the last hour (oldest first). */
     public record StatsView(DomainStats now, List<StatsPoint> lastHour) {
@@ -48,6 +50,36 @@ public class VmResource {
                             @BeanParam @Valid Paging paging) {
         List<MachineView> all = MachineFilter.apply(machines.machines(tenant()), q, state);
         return new MachinePage(paging.slice(all), paging.page, paging.size, all.size());
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Create a machine from an image, of a flavour's size",
+            description = "Answers 202 once the machine's quota is reserved and a host chosen; follow creation at "
+                    + "/api/v1/vms/{id}/creation until status is READY (or FAILED, with the reason). 409 with the reason when "
+                    + "it would exceed the machine, vCPU, memory or disk quota, or no host has room; 400 for bad input.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "202", description = "Being created",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = MachineCreation.Progress.class)))
+    public Response create(MachineCreation.CreateRequest request) {
+        MachineCreation.Progress p = creation.create(user.actor(), tenant(), request);
+        return Response.accepted(p).location(java.net.URI.create("/api/v1/vms/" + p.id() + "/creation")).build();
+    }
+
+    @GET
+    @Path("{id}/creation")
+    @Operation(summary = "How creating a machine Berth makes goes: status, steps, the reason of a failure")
+    public MachineCreation.Progress creation(@PathParam("id") long id) {
+        return creation.progress(tenant(), id);
+    }
+
+    @jakarta.ws.rs.DELETE
+    @Path("{id}")
+    @Operation(summary = "Delete a machine Berth created", description = "Stops and undefines it, deletes its disk, frees its quota. "
+            + "confirm must be the machine's name. Machines an administrator assigned cannot be deleted (409).")
+    public Response delete(@PathParam("id") long id, @QueryParam("confirm") String confirm) {
+        creation.delete(user.actor(), tenant(), id, confirm);
+        return Response.noContent().build();
     }
 
     @GET

@@ -28,7 +28,8 @@ public record Meter(String name, String used, String limit, int percent, Level l
                 bytes("Memory", u.memoryBytes(), q.memoryBytes(), warnAt(q.memoryBytes())),
                 count("Buckets", u.buckets(), q.buckets()),
                 bytes("Storage", u.storageBytes(), q.storageHardBytes(), q.storageSoftBytes()),
-                count("Access keys", u.accessKeys(), q.accessKeys()));
+                count("Access keys", u.accessKeys(), q.accessKeys()),
+                bytes("Machine disk", u.diskBytes(), q.diskBytes(), warnAt(q.diskBytes())));
     }
 
     private static Meter count(String name, long used, long limit) {

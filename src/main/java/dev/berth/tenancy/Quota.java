@@ -39,12 +39,16 @@ public class Quota extends PanacheEntityBase {
     /** Network bandwidth cap of the storage instance, bytes per second each way; 0 = unlimited (V13). */
     @Column(name = "network_rate")
     public long networkRate;
+    /** null: set before the disk quota existed; the default applies. */
+    @Column(name = "max_disk_bytes")
+    public Long maxDiskBytes;
     @Column(name = "updated_at")
     public Instant updatedAt;
 
-    QuotaLimits limits() {
+    QuotaLimits limits(long defaultDiskBytes) {
         return new QuotaLimits(maxVms, maxVcpus, maxMemoryBytes, maxBuckets, storageSoftBytes, storageHardBytes,
-                maxAccessKeys, containerMilliCpus, containerMemoryBytes, containerReadBps, containerWriteBps, networkRate);
+                maxAccessKeys, containerMilliCpus, containerMemoryBytes, containerReadBps, containerWriteBps,
+                networkRate, maxDiskBytes == null ? defaultDiskBytes : maxDiskBytes);
     }
 
     void set(QuotaLimits l) {
@@ -60,6 +64,7 @@ public class Quota extends PanacheEntityBase {
         containerReadBps = l.containerReadBps();
         containerWriteBps = l.containerWriteBps();
         networkRate = l.networkRate();
+        maxDiskBytes = l.diskBytes();
         updatedAt = Instant.now();
     }
 }

@@ -43,8 +43,12 @@ public interface QuotaDefaults {
     @WithDefault("unlimited")
     String networkBandwidth();
 
+    /** Disk of the machines Berth creates for a tenant (issue 20). */
+    @WithDefault("200GiB")
+    String disk();
+
     default QuotaInput asInput() {
         return new QuotaInput(vms(), vcpus(), memory(), buckets(), storageSoft(), storageHard(), accessKeys(),
-                containerCpus(), containerMemory(), containerReadBps(), containerWriteBps(), networkBandwidth());
+                containerCpus(), containerMemory(), containerReadBps(), containerWriteBps(), networkBandwidth(), disk());
     }
 }

@@ -16,9 +16,10 @@ public class QuotaForm {
     @RestForm public String containerReadBps;
     @RestForm public String containerWriteBps;
     @RestForm public String networkBandwidth;
+    @RestForm public String disk;
 
     QuotaInput toInput() {
         return new QuotaInput(vms, vcpus, memory, buckets, storageSoft, storageHard, accessKeys, containerCpus,
-                containerMemory, containerReadBps, containerWriteBps, networkBandwidth);
+                containerMemory, containerReadBps, containerWriteBps, networkBandwidth, disk);
     }
 }

@@ -21,13 +21,19 @@ public record QuotaInput(
         @Schema(examples = "100M", description = "block-I/O read bytes per second; 0 = unthrottled") String containerReadBps,
         @Schema(examples = "50M", description = "block-I/O write bytes per second; 0 = unthrottled") String containerWriteBps,
         @Schema(examples = "200 Mbit/s", description = "network bandwidth of the storage instance, each way: 200 Mbit/s, 25 MiB/s; absent or unlimited = no cap")
-        String networkBandwidth) {
+        String networkBandwidth,
+        @Schema(examples = "500 GiB", description = "disk of the machines Berth creates for the tenant; absent: the default") String disk) {
 
-    /** Without a network cap (unlimited): the form as it was before the field existed. */
+    /** Without a network cap and without a disk quota: the form as it was before those fields existed. */
     public QuotaInput(String vms, String vcpus, String memory, String buckets, String storageSoft, String storageHard,
                       String accessKeys, String containerCpus, String containerMemory, String containerReadBps,
                       String containerWriteBps) {
         this(vms, vcpus, memory, buckets, storageSoft, storageHard, accessKeys, containerCpus, containerMemory,
-                containerReadBps, containerWriteBps, null);
+                containerReadBps, containerWriteBps, null, null);
+    }
+
+    QuotaInput withDisk(String d) {
+        return new QuotaInput(vms, vcpus, memory, buckets, storageSoft, storageHard, accessKeys, containerCpus,
+                containerMemory, containerReadBps, containerWriteBps, networkBandwidth, d);
     }
 }

@@ -32,6 +32,8 @@ public final class QuotaRules {
         } catch (IllegalArgumentException e) {
             errors.add("networkBandwidth", e.getMessage());
         }
+        // absent (a caller from before the disk quota; TenantService fills in the default): no disk
+        long disk = in.disk() == null ? 0 : size(errors, "disk", in.disk());
         if (!errors.has("storageSoft") && !errors.has("storageHard") && soft > hard) {
             errors.add("storageSoft", "must not be larger than the hard limit (" + ByteSize.format(hard) + ")");
         }
@@ -39,7 +41,8 @@ public final class QuotaRules {
             errors.add("containerMemory", "must be at least " + ByteSize.format(MIN_CONTAINER_MEMORY) + " for MinIO to run");
         }
         errors.throwIfAny();
-        return new QuotaLimits(vms, vcpus, memory, buckets, soft, hard, keys, milliCpus, containerMemory, readBps, writeBps, networkRate);
+        return new QuotaLimits(vms, vcpus, memory, buckets, soft, hard, keys, milliCpus, containerMemory, readBps, writeBps,
+                networkRate, disk);
     }
 
     private static int count(Errors errors, String field, String text) {

@@ -127,6 +127,7 @@ public class TenantPages {
         m.put("vms", u.vms() + (u.vms() == 1 ? " machine" : " machines"));
         m.put("vcpus", u.vcpus() + " vCPUs");
         m.put("memory", dev.berth.common.ByteSize.format(u.memoryBytes()));
+        m.put("disk", dev.berth.common.ByteSize.format(u.diskBytes()));
         m.put("buckets", u.buckets() + (u.buckets() == 1 ? " bucket" : " buckets"));
         m.put("storageSoft", dev.berth.common.ByteSize.format(u.storageBytes()));
         m.put("storageHard", dev.berth.common.ByteSize.format(u.storageBytes()));

@@ -153,14 +153,15 @@ public class TenantService {
         return QuarkusTransaction.joiningExisting().call(() -> {
             Tenant t = find(slug);
             Quota q = Quota.findById(t.id);
-            return q != null ? q.limits() : defaultLimits();
+            return q != null ? q.limits(defaultLimits().diskBytes()) : defaultLimits();
         });
     }
 
     public QuotaLimits setQuota(Actor actor, String slug, QuotaInput input) {
         QuotaLimits limits;
         try {
-            limits = QuotaRules.validate(input);
+            // A quota written before the disk quota existed (or without it) keeps the default disk.
+            limits = QuotaRules.validate(input != null && input.disk() == null ? input.withDisk(defaults.disk()) : input);
         } catch (InvalidInputException e) {
             audit.record(actor.username(), slug, "quota.set", slug, Outcome.FAILED, e.getMessage(), actor.requestId());
             throw e;
@@ -213,7 +214,7 @@ public class TenantService {
         return "vms=" + in.vms() + " vcpus=" + in.vcpus() + " memory=" + in.memory() + " buckets=" + in.buckets()
                 + " storage=" + in.storageSoft() + "/" + in.storageHard() + " keys=" + in.accessKeys()
                 + " container=" + in.containerCpus() + "cpu," + in.containerMemory() + ",r" + in.containerReadBps()
-                + "/s,w" + in.containerWriteBps() + "/s network=" + in.networkBandwidth();
+                + "/s,w" + in.containerWriteBps() + "/s network=" + in.networkBandwidth() + " disk=" + in.disk();
     }
 
     private static Tenant find(String slug) {

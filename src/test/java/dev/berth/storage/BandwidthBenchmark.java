@@ -73,7 +73,7 @@ class BandwidthBenchmark {
     private void cap(String slug, String rate) {
         var q = tenants.quota(slug).asInput();
         tenants.setQuota(StorageFixtures.TEST, slug, new QuotaInput(q.vms(), q.vcpus(), q.memory(), q.buckets(), q.storageSoft(),
-                q.storageHard(), q.accessKeys(), q.containerCpus(), "1G", "0", "0", rate));
+                q.storageHard(), q.accessKeys(), q.containerCpus(), "1G", "0", "0", rate, q.disk()));
     }
 
     private MinioClient ready(String slug) throws Exception {

@@ -130,7 +130,7 @@ class BandwidthCapTest {
     private void cap(String slug, String rate) {
         var q = tenants.quota(slug).asInput();
         tenants.setQuota(StorageFixtures.TEST, slug, new QuotaInput(q.vms(), q.vcpus(), q.memory(), q.buckets(), q.storageSoft(),
-                q.storageHard(), q.accessKeys(), q.containerCpus(), q.containerMemory(), "0", "0", rate));
+                q.storageHard(), q.accessKeys(), q.containerCpus(), q.containerMemory(), "0", "0", rate, q.disk()));
     }
 
     private StorageView activateReady(String slug) {

@@ -31,13 +31,13 @@ class QuotaRulesTest {
         assertEquals(0, QuotaRules.validate(valid()).networkRate());
         var v = valid();
         var capped = new QuotaInput(v.vms(), v.vcpus(), v.memory(), v.buckets(), v.storageSoft(), v.storageHard(), v.accessKeys(),
-                v.containerCpus(), v.containerMemory(), v.containerReadBps(), v.containerWriteBps(), "200 Mbit/s");
+                v.containerCpus(), v.containerMemory(), v.containerReadBps(), v.containerWriteBps(), "200 Mbit/s", v.disk());
         QuotaLimits l = QuotaRules.validate(capped);
         assertEquals(25_000_000L, l.networkRate());
         assertEquals("200 Mbit/s", l.asInput().networkBandwidth());
         assertEquals(l, QuotaRules.validate(l.asInput()));
         var bad = new QuotaInput(v.vms(), v.vcpus(), v.memory(), v.buckets(), v.storageSoft(), v.storageHard(), v.accessKeys(),
-                v.containerCpus(), v.containerMemory(), v.containerReadBps(), v.containerWriteBps(), "lots");
+                v.containerCpus(), v.containerMemory(), v.containerReadBps(), v.containerWriteBps(), "lots", v.disk());
         assertEquals("'lots' is not a rate; write it like 200 Mbit/s, 25 MiB/s or unlimited",
                 assertThrows(InvalidInputException.class, () -> QuotaRules.validate(bad)).messageFor("networkBandwidth"));
     }

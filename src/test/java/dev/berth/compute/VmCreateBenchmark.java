@@ -1,0 +1,137 @@
+package dev.berth.compute;
+
+import static dev.berth.support.Api.as;
+import static dev.berth.support.Api.unique;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.berth.hosts.Endpoint;
+import dev.berth.support.DemoUser;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Not a test: run with {@code ./berth bench VmCreateBenchmark}. On the local libvirtd (real QEMU under TCG, a pool of
+ * its own, an empty 64 MiB qcow2 image): from {@code POST /api/v1/vms} to the creation answering READY (the domain
+ * running), against the raw libvirt calls of the same steps — overlay volume create, define, start — through the same
+ * adapter, interleaved in the same run. Results: target/bench/vm-create.json. The first-boot file is not measured here
+ * (no guest OS in this image).
+ */
+@QuarkusTest
+class VmCreateBenchmark {
+    static final int ROUNDS = Integer.getInteger("berth.bench.rounds", 5);
+    static final String URI = RealQemuTest.env("BERTH_TEST_LIBVIRT_URI", "qemu:///system");
+
+    @Inject
+    Hypervisor hypervisor;
+    @Inject
+    Catalog catalog;
+    @Inject
+    dev.berth.hosts.HostService hostService;
+
+    @Test
+    void postToRunningAgainstRawCalls() throws Exception {
+        String pool = "berth-test-ss-bench-" + ProcessHandle.current().pid();
+        Path dir = Path.of("/var/lib/libvirt/images", pool);
+        Files.createDirectories(dir);
+        SelfServiceQemuTest.virsh("pool-create-as", pool, "dir", "--target", dir.toString());
+        var cleaner = new dev.berth.audit.Actor("bench", null, null);
+        Integer host = null;
+        Integer image = null;
+        Integer flavour = null;
+        try {
+            SelfServiceQemuTest.virsh("vol-create-as", pool, "base.qcow2", "64M", "--format", "qcow2");
+            as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200);
+            MachinesApiTest.generousQuota("acme");
+            host = as(DemoUser.CAROL).body(Map.of("name", unique("bench-qemu"), "kind", "KVM", "uri", URI, "labels", "virt=qemu"))
+                    .post("/api/v1/admin/hosts").then().statusCode(201).extract().path("id");
+            as(DemoUser.CAROL).post("/api/v1/admin/hosts/" + host + "/probe").then().statusCode(200).body("status", equalTo("up"));
+            String imageName = unique("bench-empty");
+            image = as(DemoUser.CAROL).body(Map.of("name", imageName, "os", "none", "minDisk", "64M", "minMemory", "64M",
+                    "cloudInit", false, "hostId", host, "pool", pool, "volume", "base.qcow2")).post("/api/v1/admin/images")
+                    .then().statusCode(201).extract().path("id");
+            String flavourName = unique("bench-tiny");
+            flavour = as(DemoUser.CAROL).body(Map.of("name", flavourName, "vcpus", "1", "memory", "128 MiB", "disk", "1 GiB"))
+                    .post("/api/v1/admin/flavours").then().statusCode(201).extract().path("id");
+            Endpoint endpoint = hostService.endpoint(host);
+            String basePath = dir.resolve("base.qcow2").toString();
+            var api = new ArrayList<Double>();
+            var raw = new ArrayList<Double>();
+            for (int r = -1; r < ROUNDS; r++) { // round -1 warms both paths up and is not counted
+                String name = "b" + r + "-" + unique("x").substring(2, 7).replaceAll("[^a-z0-9]", "a");
+                long t0 = System.nanoTime();
+                int id = as(DemoUser.ALICE).body(Map.of("name", name, "image", imageName, "flavour", flavourName))
+                        .post("/api/v1/vms").then().statusCode(202).extract().path("id");
+                while (true) {
+                    String status = as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation").then().extract().path("status");
+                    if (!"CREATING".equals(status)) {
+                        if (!"READY".equals(status)) {
+                            throw new AssertionError("creation " + status);
+                        }
+                        break;
+                    }
+                    Thread.sleep(10);
+                }
+                double apiMs = (System.nanoTime() - t0) / 1e6;
+                as(DemoUser.ALICE).delete("/api/v1/vms/" + id + "?confirm=" + name).then().statusCode(204);
+
+                String uuid = UUID.randomUUID().toString();
+                long t1 = System.nanoTime();
+                var vol = hypervisor.createVolume(endpoint, pool, MachineXml.overlayVolume(uuid + ".qcow2", 1L << 30, basePath, "qcow2"),
+                        Duration.ofSeconds(30));
+                hypervisor.define(endpoint, MachineXml.domain(new MachineXml.DomainSpec("qemu", "acme.raw-" + r + "-" + uuid.substring(0, 6),
+                        uuid, "acme", "raw", 1, 128L << 20, vol.path(), basePath, null, new MachineXml.Network.None(), null)),
+                        Duration.ofSeconds(30));
+                hypervisor.act(endpoint, uuid, PowerAction.START, Duration.ofSeconds(30));
+                double rawMs = (System.nanoTime() - t1) / 1e6;
+                hypervisor.undefine(endpoint, uuid, Duration.ofSeconds(30));
+                hypervisor.deleteVolume(endpoint, pool, uuid + ".qcow2", Duration.ofSeconds(30));
+                if (r >= 0) {
+                    api.add(apiMs);
+                    raw.add(rawMs);
+                }
+            }
+            double apiMedian = median(api);
+            double rawMedian = median(raw);
+            String load = Files.readString(Path.of("/proc/loadavg")).strip();
+            Path out = Path.of("target", "bench", "vm-create.json");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, """
+                    {"benchmark": "vm-create", "rounds": %d, "libvirt": "%s", "image": "empty qcow2 64 MiB, overlay 1 GiB", "flavour": "1 vCPU, 128 MiB (TCG)",
+                     "postToRunningMs": %s, "rawVolumeDefineStartMs": %s,
+                     "postToRunningMedianMs": %.1f, "rawMedianMs": %.1f, "ratio": %.2f, "firstBootFileMs": null,
+                     "loadavgAfter": "%s"}
+                    """.formatted(ROUNDS, URI, api, raw, apiMedian, rawMedian, apiMedian / rawMedian, load));
+            System.out.println(Files.readString(out));
+        } finally {
+            var creation = io.quarkus.arc.Arc.container().instance(MachineCreation.class).get();
+            if (host != null) {
+                long h = host;
+                for (VmAssignment a : io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(
+                        () -> VmAssignment.<VmAssignment>list("hostId", h))) {
+                    SelfServiceQemuTest.quietly(() -> creation.delete(cleaner, "acme", a.id, a.name));
+                }
+            }
+            Integer i = image;
+            Integer f = flavour;
+            Integer h = host;
+            SelfServiceQemuTest.quietly(() -> catalog.deleteImage(cleaner, i));
+            SelfServiceQemuTest.quietly(() -> catalog.deleteFlavour(cleaner, f));
+            SelfServiceQemuTest.quietly(() -> hostService.delete(cleaner, h));
+            new ProcessBuilder("virsh", "-q", "-c", URI, "pool-destroy", pool).start().waitFor();
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+        }
+    }
+
+    static double median(List<Double> values) {
+        var v = values.stream().sorted().toList();
+        return v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
+    }
+}
