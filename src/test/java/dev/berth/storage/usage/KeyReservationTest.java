@@ -200,6 +200,32 @@ class KeyReservationTest {
                 accessKey + "%")));
     }
 
+    @Test
+    void aReservationWhoseKeyMinioNeverMadeIsDroppedToo() {
+        InstanceAccess at = storage.readyInstance(acme()).orElseThrow();
+        String accessKey = Credentials.accessKey();
+        // As a portal killed after the reservation and before MinIO was asked leaves it: MinIO has no such key.
+        Instant longAgo = Instant.now().minus(StorageLimitEnforcer.ABANDONED_AFTER).minus(Duration.ofHours(1));
+        QuarkusTransaction.requiringNew().run(() -> {
+            var k = new AccessKey();
+            k.tenantId = acme();
+            k.accessKey = accessKey;
+            k.bucket = bucket;
+            k.mode = KeyMode.READ_WRITE;
+            k.createdBy = "alice";
+            k.createdAt = longAgo;
+            k.pendingSince = longAgo;
+            k.persist();
+        });
+        for (int pass = 0; pass < 3; pass++) {
+            enforcer.check(acme());
+        }
+        assertEquals(0, QuarkusTransaction.requiringNew().call(() -> AccessKey.count("accessKey", accessKey)));
+        assertEquals(1, QuarkusTransaction.requiringNew().call(() -> AuditEvent.count(
+                "action = 'key.create' and outcome = dev.berth.audit.Outcome.FAILED and target like ?1 and reason like 'abandoned%'",
+                accessKey + "%")));
+    }
+
     private static void setKeyQuota(int keys) {
         var q = new HashMap<String, Object>();
         q.put("vms", 1000); q.put("vcpus", 4000); q.put("memory", "4 TiB"); q.put("buckets", 100);
