@@ -55,6 +55,8 @@ import org.w3c.dom.Node;
 @ApplicationScoped
 public class MinioObjectStore implements ObjectStore {
     private final OkHttpClient http;
+    private final java.util.concurrent.Semaphore sealedCalls;
+    private final long sealedWaitMillis;
     private final Map<String, Clients> clients = new ConcurrentHashMap<>();
 
     private record Clients(MinioClient s3, MinioAdminClient admin, Uploads uploads) {
@@ -63,6 +65,8 @@ public class MinioObjectStore implements ObjectStore {
     @Inject
     public MinioObjectStore(StorageConfig config, TlsAuthority tls) {
         long ms = config.callTimeout().toMillis();
+        sealedCalls = new java.util.concurrent.Semaphore(Math.max(1, config.sealedAdminCalls()), true);
+        sealedWaitMillis = ms;
         http = new OkHttpClient.Builder()
                 // Instances' certificates are checked against their CA only (not the system store), host name included.
                 .sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager()).connectTimeout(ms, TimeUnit.MILLISECONDS).readTimeout(ms, TimeUnit.MILLISECONDS)
@@ -118,6 +122,23 @@ public class MinioObjectStore implements ObjectStore {
     private static boolean namesMissing(String message) {
         return message.contains("XMinioAdminNoSuchServiceAccount") || message.contains("does not exist")
                 || message.contains("service account is not found");
+    }
+
+    /** An admin call with a sealed body: its Argon2id (64 MiB) runs for at most {@code sealed-admin-calls} at once. */
+    private <T> T sealed(String operation, String what, Call<T> call) {
+        try {
+            if (!sealedCalls.tryAcquire(sealedWaitMillis, TimeUnit.MILLISECONDS)) {
+                throw new StorageException(what + ": the portal is busy with other key changes; try again in a moment", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(what + ": interrupted", e);
+        }
+        try {
+            return call(operation, what, call);
+        } finally {
+            sealedCalls.release();
+        }
     }
 
     private static String abbreviate(String s) {
@@ -338,13 +359,13 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public void createKey(InstanceAccess at, NewKey key) {
-        call("create_key", "creating access key", () -> of(at).admin().addServiceAccount(key.accessKey(), key.secretKey(), null, key.policy(),
+        sealed("create_key", "creating access key", () -> of(at).admin().addServiceAccount(key.accessKey(), key.secretKey(), null, key.policy(),
                 null, key.description(), key.expiresAt() == null ? null : key.expiresAt().atZone(ZoneOffset.UTC)));
     }
 
     @Override
     public void setKeyPolicy(InstanceAccess at, String accessKey, Map<String, Object> policy, boolean enabled) {
-        call("set_key_policy", "changing the policy of access key " + accessKey, () -> {
+        sealed("set_key_policy", "changing the policy of access key " + accessKey, () -> {
             of(at).admin().updateServiceAccount(accessKey, null, policy, enabled, null, null, null);
             return null;
         });
@@ -352,7 +373,7 @@ public class MinioObjectStore implements ObjectStore {
 
     @Override
     public void setKeyEnabled(InstanceAccess at, String accessKey, boolean enabled) {
-        call("set_key_enabled", (enabled ? "enabling" : "disabling") + " access key " + accessKey, () -> {
+        sealed("set_key_enabled", (enabled ? "enabling" : "disabling") + " access key " + accessKey, () -> {
             of(at).admin().updateServiceAccount(accessKey, null, null, enabled, null, null, null);
             return null;
         });

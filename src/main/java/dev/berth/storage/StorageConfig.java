@@ -44,6 +44,15 @@ public interface StorageConfig {
     @WithDefault("10s")
     Duration callTimeout();
 
+    /**
+     * Admin calls whose body is sealed (key creation and policy changes) that may run at once in this process:
+     * minio-java seals them as MinIO's madmin does, with Argon2id over 64 MiB of memory, so fifty users creating keys
+     * at once would otherwise need gigabytes of heap (the soak ran out of memory at 384 MiB). More wait their turn,
+     * at most one call timeout.
+     */
+    @WithDefault("2")
+    int sealedAdminCalls();
+
     /** Longest MinIO may take from start to ready before the attempt counts as failed. */
     @WithDefault("60s")
     Duration readyTimeout();
