@@ -43,8 +43,12 @@ class JvmImageIT {
     static final String DOCKER = Files.isExecutable(Path.of("/usr/bin/docker")) ? "/usr/bin/docker" : "docker";
     static String container;
     static int port;
-    /** The host's libvirtd, relayed for the image's non-root user (see {@link UnixSocketRelay}); mounted at /run/libvirt. */
-    static UnixSocketRelay libvirt;
+    /**
+     * The host's libvirtd sockets (read-write for discovery, read-only for probes), relayed for the image's non-root
+     * user (see {@link UnixSocketRelay}) in one directory that is mounted at /run/libvirt.
+     */
+    static final List<UnixSocketRelay> libvirt = new ArrayList<>();
+    static Path libvirtDir;
     /** A shut-off domain defined on the host's libvirtd for this run: what the image must list. */
     static final String DOMAIN = "berth-test-image-" + UUID.randomUUID().toString().substring(0, 8);
     static final String DOMAIN_UUID = UUID.randomUUID().toString();
@@ -97,8 +101,10 @@ class JvmImageIT {
         port = signInPort();
         container = "berth-it-" + UUID.randomUUID().toString().substring(0, 8);
         try {
-            libvirt = new UnixSocketRelay(Files.createTempDirectory("berth-image-libvirt"), "libvirt-sock",
-                    Path.of("/run/libvirt/libvirt-sock"));
+            libvirtDir = Files.createTempDirectory("berth-image-libvirt");
+            for (String socket : List.of("libvirt-sock", "libvirt-sock-ro")) {
+                libvirt.add(new UnixSocketRelay(libvirtDir, socket, Path.of("/run/libvirt", socket)));
+            }
             defineDomain();
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
@@ -106,7 +112,7 @@ class JvmImageIT {
         ok(docker(Duration.ofMinutes(1), "run", "-d", "--name", container, "--network", "host",
                 "--read-only", "--tmpfs", "/tmp:rw,exec,size=256m", "--memory", "768m",
                 // qemu:///system inside the image: libvirt's client finds the daemon's socket at /run/libvirt
-                "-v", libvirt.socket().getParent() + ":/run/libvirt:ro",
+                "-v", libvirtDir + ":/run/libvirt:ro",
                 "-e", "QUARKUS_HTTP_HOST=127.0.0.1", "-e", "QUARKUS_HTTP_PORT=" + port,
                 "-e", "QUARKUS_PROFILE=prod,postgresql",
                 "-e", "BERTH_DB_URL=jdbc:postgresql://127.0.0.1:5432/" + DB, "-e", "BERTH_DB_USER=berth", "-e", "BERTH_DB_PASSWORD=berth",
@@ -152,12 +158,12 @@ class JvmImageIT {
                   <os><type arch='x86_64' machine='pc'>hvm</type></os>
                 </domain>
                 """.formatted(DOMAIN, DOMAIN_UUID));
-        String out = virsh("define", xml.toString());
+        Result r = virsh("define", xml.toString());
         Files.delete(xml);
-        assertTrue(out.contains(DOMAIN), "virsh define: " + out);
+        assertEquals(0, r.exit(), "virsh define: " + r.out());
     }
 
-    static String virsh(String... args) throws IOException, InterruptedException {
+    static Result virsh(String... args) throws IOException, InterruptedException {
         var cmd = new ArrayList<>(List.of("virsh", "-q", "-c", "qemu:///system"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -165,7 +171,7 @@ class JvmImageIT {
             p.destroyForcibly();
             fail("virsh " + String.join(" ", args) + " did not return within 30 s; run ./berth stack");
         }
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
     @AfterAll
@@ -173,10 +179,12 @@ class JvmImageIT {
         if (container != null) {
             docker(Duration.ofMinutes(1), "rm", "-f", container);
         }
-        if (libvirt != null) {
+        if (libvirtDir != null) {
             virsh("undefine", DOMAIN);
-            libvirt.close();
-            Files.deleteIfExists(libvirt.socket().getParent());
+            for (UnixSocketRelay r : libvirt) {
+                r.close();
+            }
+            Files.deleteIfExists(libvirtDir);
         }
     }
 
@@ -269,6 +277,7 @@ class JvmImageIT {
             assertEquals(0, discovery.path("unreachableHosts").size(), discovery.toString());
             assertEquals(1, discovery.path("domains").size(), discovery.toString());
             JsonNode domain = discovery.path("domains").get(0);
+            assertEquals(DOMAIN, domain.path("name").asText(), domain.toString());
             assertEquals(DOMAIN_UUID, domain.path("uuid").asText(), domain.toString());
             assertEquals("SHUTOFF", domain.path("state").asText(), domain.toString());
             assertEquals(64L << 20, domain.path("memoryBytes").asLong(), domain.toString());
