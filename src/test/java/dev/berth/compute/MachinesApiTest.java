@@ -265,6 +265,7 @@ class MachinesApiTest {
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/console").then().statusCode(404); // no console ticket either
         as(DemoUser.CAROL).queryParam("action", "vm.unassign").queryParam("tenant", "acme").queryParam("size", 500)
                 .when().get("/api/v1/admin/audit").then().statusCode(200)
+                .body("items.find { it.target.startsWith('fleet1-vm03 (') }.action", equalTo("vm.unassign"))
                 .body("items.find { it.target.startsWith('fleet1-vm03 (') }.actor", equalTo("carol"));
         as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
                 .body("items.id", not(hasItem(id)));

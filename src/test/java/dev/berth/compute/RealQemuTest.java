@@ -184,6 +184,7 @@ class RealQemuTest {
             as(DemoUser.CAROL).queryParam("action", "vm.reboot").queryParam("tenant", "acme").queryParam("size", 500)
                     .when().get("/api/v1/admin/audit").then().statusCode(200)
                     .body("items.findAll { it.requestId == '" + requestId + "' }.size()", equalTo(1))
+                    .body("items.find { it.requestId == '" + requestId + "' }.action", equalTo("vm.reboot"))
                     .body("items.find { it.requestId == '" + requestId + "' }.actor", equalTo("alice"))
                     .body("items.find { it.requestId == '" + requestId + "' }.tenant", equalTo("acme"))
                     .body("items.find { it.requestId == '" + requestId + "' }.target", equalTo(vm.name))
