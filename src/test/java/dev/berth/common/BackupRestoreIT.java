@@ -162,8 +162,9 @@ class BackupRestoreIT {
             assertEquals(List.of(containerId + " running"), containers(), "the same container, running");
             JsonNode s = storage(restored, alice);
             assertEquals("READY", s.path("status").asText(), s.toString());
-            // The reconciler has run on the restored state (its first pass comes 3 s after start, then every 2 s).
-            PackagedApp.sleep(Duration.ofSeconds(8));
+            // The reconciler has run on the restored state: two full passes (its first comes 3 s after start, then every 2 s).
+            await("two reconcile passes of the restored portal", START, () ->
+                    PackagedApp.metric(restored.metrics(), "berth_reconcile_loops_total", "loop=\"storage\"") >= 2);
             assertEquals(List.of(containerId + " running"), containers(), "adopted, not recreated");
             assertEquals(startedAt, DockerCli.run("inspect", "--format", "{{.State.StartedAt}}", containerId), "not restarted");
             assertTrue(PackagedApp.get(restored.url("/api/v1/admin/hosts"), carol).body().contains("docker-backup"));

@@ -192,14 +192,20 @@ class DependencyRestartIT {
     @Test
     @Timeout(120)
     void postgresqlRestartedTheConnectionPoolReconnects() throws Exception {
-        Traffic traffic = new Traffic(Map.of("/api/v1/me", alice, "/api/v1/admin/tenants", carol, "/api/v1/vms", alice));
-        PackagedApp.sleep(Duration.ofSeconds(2));
+        var routesAndTokens = Map.of("/api/v1/me", alice, "/api/v1/admin/tenants", carol, "/api/v1/vms", alice);
+        Traffic traffic = new Traffic(routesAndTokens);
+        int routes = routesAndTokens.size();
+        await("a first answer on every route", RECOVERY, () -> traffic.answers.size() >= routes);
         long down = System.nanoTime();
         pg.stop();
+        // The point of the test, not a wait for something: the database stays away long enough for several rounds
+        // of requests to meet it (a round every ~100 ms plus its answers).
         PackagedApp.sleep(Duration.ofSeconds(4));
         pg.start();
         long up = System.nanoTime();
-        PackagedApp.sleep(Duration.ofSeconds(10));
+        // Two rounds on every route sent after the grace: the recovery's evidence (their status is asserted below).
+        await("two rounds of requests sent " + GRACE.toSeconds() + " s after PostgreSQL was back", RECOVERY,
+                () -> traffic.answers.stream().filter(a -> a.at >= up + GRACE.toNanos()).count() >= 2L * routes);
         traffic.close();
 
         List<Answer> all = traffic.answers;

@@ -74,6 +74,10 @@ class LeaseTwoProcessesIT {
         return metric(p.metrics(), "berth_host_probe_seconds_count");
     }
 
+    static double reconcilePasses(PackagedApp.Process p) {
+        return metric(p.metrics(), "berth_reconcile_loops_total", "loop=\"storage\"");
+    }
+
     static boolean holds(PackagedApp.Process p, String lease) {
         return metric(p.metrics(), "berth_lease_held", "lease=\"" + lease + "\"") == 1;
     }
@@ -253,8 +257,10 @@ class LeaseTwoProcessesIT {
             await("acme's instance ready, as both replicas see it", START, () ->
                     "READY".equals(PackagedApp.json(PackagedApp.get(a.url("/api/v1/storage"), alice).body()).path("status").asText())
                             && "READY".equals(PackagedApp.json(PackagedApp.get(b.url("/api/v1/storage"), alice).body()).path("status").asText()));
-            // Both reconcile every 2 s; give them several rounds to (not) double-act.
-            PackagedApp.sleep(Duration.ofSeconds(6));
+            // Both reconcile every 2 s; three more full passes each to (not) double-act.
+            double passesA = reconcilePasses(a) + 3;
+            double passesB = reconcilePasses(b) + 3;
+            await("three more reconcile passes in each replica", TAKEOVER, () -> reconcilePasses(a) >= passesA && reconcilePasses(b) >= passesB);
             assertEquals(1, containers().size(), "containers of the scope: " + containers());
             var admin = PackagedApp.json(PackagedApp.get(b.url("/api/v1/admin/storage"), carol).body());
             assertEquals(1, admin.path("total").asInt(), admin.toString());

@@ -177,9 +177,7 @@ class MachinesApiTest {
     @Test
     void statsAreSampledIntoAnHourOfHistoryAndDrawn() throws InterruptedException {
         int id = assign("acme", fleet1, "f1ee7000-0001-4000-8000-000000000006").get(0);
-        history.sampleAll();
-        Thread.sleep(1100); // two samples must be apart in time to give a rate
-        history.sampleAll();
+        dev.berth.support.Sampling.untilRated(history, id);
         as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(200)
                 .body("now.vcpus", equalTo(3))
                 .body("lastHour", hasSize(greaterThanOrEqualTo(1)));
@@ -272,6 +270,11 @@ class MachinesApiTest {
                 .body("detail", equalTo("There is no machine " + id + "."));
         as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/poweroff").then().statusCode(404);
         as(DemoUser.ALICE).when().get("/api/v1/vms/" + id + "/stats").then().statusCode(404);
+        as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/console").then().statusCode(404); // no console ticket either
+        as(DemoUser.CAROL).queryParam("action", "vm.unassign").queryParam("tenant", "acme").queryParam("size", 500)
+                .when().get("/api/v1/admin/audit").then().statusCode(200)
+                .body("items.find { it.target.startsWith('fleet1-vm03 (') }.action", equalTo("vm.unassign"))
+                .body("items.find { it.target.startsWith('fleet1-vm03 (') }.actor", equalTo("carol"));
         as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
                 .body("items.id", not(hasItem(id)));
         given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id).then().statusCode(404);

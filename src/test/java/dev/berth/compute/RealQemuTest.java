@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -20,6 +21,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import io.quarkus.test.junit.TestProfile;
 import java.nio.file.Files;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -148,6 +151,72 @@ class RealQemuTest {
         }
     }
 
+    /**
+     * Reboot through Berth's API: the guest really goes through its power button and boots again (a second
+     * "berth-test-vm: up" on its console, libvirt's fake reboot keeps the QEMU process), the action is audited with
+     * its actor, tenant, machine and request id, and the exact uptime starts at the reboot call, not at the first
+     * start, and stays exact while the guest reboots.
+     */
+    @Test
+    @Timeout(240) // a hang guard, not a measurement
+    void aliceRebootsARealQemuMachineAndItsUptimeStartsOver() throws Exception {
+        as(DemoUser.ALICE).when().get("/api/v1/me").then().statusCode(200);
+        MachinesApiTest.generousQuota("acme");
+        var body = Map.of("name", unique("qemu-reboot"), "kind", "KVM", "uri", vm.uri);
+        int host = as(DemoUser.CAROL).body(body).when().post("/api/v1/admin/hosts").then().statusCode(201).extract().path("id");
+        int id = MachinesApiTest.assign("acme", host, vm.uuid).get(0);
+        try {
+            as(DemoUser.ALICE).when().post("/api/v1/vms/" + id + "/actions/start").then().statusCode(200).body("state", equalTo("RUNNING"));
+            await("the guest's line \"berth-test-vm: up\"", BOOT_SECONDS, vm::guestUp);
+            Instant started = runningSince(id);
+            assertEquals(1, ups(), vm.consoleText());
+
+            String requestId = "reboot-" + java.util.UUID.randomUUID();
+            Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            as(DemoUser.ALICE).header("X-Request-Id", requestId).when().post("/api/v1/vms/" + id + "/actions/reboot").then().statusCode(200)
+                    .body("state", equalTo("RUNNING")).body("runningSinceExact", equalTo(true));
+            Instant after = Instant.now();
+            Instant rebooted = runningSince(id);
+            assertTrue(rebooted.isAfter(started), "uptime starts over: " + rebooted + " after the start at " + started);
+            assertFalse(rebooted.isBefore(before) || rebooted.isAfter(after),
+                    "uptime from the reboot call (" + before + " … " + after + "), not " + rebooted);
+
+            as(DemoUser.CAROL).queryParam("action", "vm.reboot").queryParam("tenant", "acme").queryParam("size", 500)
+                    .when().get("/api/v1/admin/audit").then().statusCode(200)
+                    .body("items.findAll { it.requestId == '" + requestId + "' }.size()", equalTo(1))
+                    .body("items.find { it.requestId == '" + requestId + "' }.action", equalTo("vm.reboot"))
+                    .body("items.find { it.requestId == '" + requestId + "' }.actor", equalTo("alice"))
+                    .body("items.find { it.requestId == '" + requestId + "' }.tenant", equalTo("acme"))
+                    .body("items.find { it.requestId == '" + requestId + "' }.target", equalTo(vm.name))
+                    .body("items.find { it.requestId == '" + requestId + "' }.outcome", equalTo("OK"));
+
+            // The guest went through its power button and came up again, in the same QEMU process.
+            await("the guest's second \"berth-test-vm: up\" after the reboot", BOOT_SECONDS, () -> ups() == 2);
+            assertTrue(vm.consoleText().contains("berth-test-vm: ACPI power button, powering off"),
+                    "rebooted by its power-button handler. Console:\n" + vm.consoleText());
+            as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200)
+                    .body("machine.state", equalTo("RUNNING"))
+                    .body("machine.runningSinceExact", equalTo(true));
+            assertEquals(rebooted, runningSince(id), "a reboot seen running stays the exact uptime");
+        } finally {
+            vm.virsh(30, "destroy", vm.name);
+            as(DemoUser.CAROL).body(Map.of("ids", List.of(id))).when().delete("/api/v1/admin/vms/assignments");
+            as(DemoUser.CAROL).when().delete("/api/v1/admin/hosts/" + host);
+        }
+    }
+
+    static Instant runningSince(int id) {
+        String since = as(DemoUser.ALICE).when().get("/api/v1/vms/" + id).then().statusCode(200)
+                .body("machine.runningSinceExact", equalTo(true)).extract().path("machine.runningSince");
+        assertTrue(since != null, "no uptime for a running machine");
+        return Instant.parse(since);
+    }
+
+    /** How often the guest has come up since QEMU started (its console log is truncated at each QEMU start only). */
+    static int ups() {
+        return vm.consoleText().split("berth-test-vm: up", -1).length - 1;
+    }
+
     @Inject
     StatsHistory history;
 
@@ -173,9 +242,7 @@ class RealQemuTest {
             b.wait.until(ExpectedConditions.textToBe(By.cssSelector("#machine-state .machine-state"), "running"));
             await("the guest's line \"berth-test-vm: up\"", BOOT_SECONDS, vm::guestUp);
 
-            history.sampleAll();
-            Thread.sleep(1500); // two samples apart in time give a rate
-            history.sampleAll();
+            dev.berth.support.Sampling.untilRated(history, id);
             b.open("/machines/" + id);
             b.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#graphs polyline")));
             b.visible(By.id("advice-none")); // no disks, no NICs: nothing to tune

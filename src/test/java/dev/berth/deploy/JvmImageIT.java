@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.support.DemoUser;
 import dev.berth.support.PackagedApp;
+import dev.berth.support.UnixSocketRelay;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * the base ./berth makes (debootstrap + jlink; BERTH_JVM_BASE_IMAGE) and the PostgreSQL build of the app, then run as
  * production would run it (user 10001, read-only root filesystem, writable /tmp, JSON logs), with host networking on
  * 127.0.0.1 against the local Keycloak and PostgreSQL ({@value #DB}). Smoke test: health UP, the sign-in page reached
- * through the redirect to Keycloak, {@code /api/v1/me} with a token, libvirt usable inside the image, a refused request
+ * through the redirect to Keycloak, {@code /api/v1/me} with a token, libvirt usable inside the image (the test driver,
+ * and once the host's real libvirtd through its socket mounted read-only at /run/libvirt), a refused request
  * counted and logged as JSON with its request id, and Docker's HEALTHCHECK healthy. Docker's layer cache keeps a warm
  * rebuild to the app's own layers.
  */
@@ -41,6 +43,15 @@ class JvmImageIT {
     static final String DOCKER = Files.isExecutable(Path.of("/usr/bin/docker")) ? "/usr/bin/docker" : "docker";
     static String container;
     static int port;
+    /**
+     * The host's libvirtd sockets (read-write for discovery, read-only for probes), relayed for the image's non-root
+     * user (see {@link UnixSocketRelay}) in one directory that is mounted at /run/libvirt.
+     */
+    static final List<UnixSocketRelay> libvirt = new ArrayList<>();
+    static Path libvirtDir;
+    /** A shut-off domain defined on the host's libvirtd for this run: what the image must list. */
+    static final String DOMAIN = "berth-test-image-" + UUID.randomUUID().toString().substring(0, 8);
+    static final String DOMAIN_UUID = UUID.randomUUID().toString();
 
     record Result(int exit, String out) {
     }
@@ -89,8 +100,19 @@ class JvmImageIT {
 
         port = signInPort();
         container = "berth-it-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            libvirtDir = Files.createTempDirectory("berth-image-libvirt");
+            for (String socket : List.of("libvirt-sock", "libvirt-sock-ro")) {
+                libvirt.add(new UnixSocketRelay(libvirtDir, socket, Path.of("/run/libvirt", socket)));
+            }
+            defineDomain();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
         ok(docker(Duration.ofMinutes(1), "run", "-d", "--name", container, "--network", "host",
                 "--read-only", "--tmpfs", "/tmp:rw,exec,size=256m", "--memory", "768m",
+                // qemu:///system inside the image: libvirt's client finds the daemon's socket at /run/libvirt
+                "-v", libvirtDir + ":/run/libvirt:ro",
                 "-e", "QUARKUS_HTTP_HOST=127.0.0.1", "-e", "QUARKUS_HTTP_PORT=" + port,
                 "-e", "QUARKUS_PROFILE=prod,postgresql",
                 "-e", "BERTH_DB_URL=jdbc:postgresql://127.0.0.1:5432/" + DB, "-e", "BERTH_DB_USER=berth", "-e", "BERTH_DB_PASSWORD=berth",
@@ -124,10 +146,45 @@ class JvmImageIT {
         return fail("no free port among 8082-8089 for the image's sign-in redirect");
     }
 
+    /** Shut off, never started (so no kernel needed): listed and counted, nothing more. */
+    static void defineDomain() throws IOException, InterruptedException {
+        Path xml = Files.createTempFile("berth-image-domain", ".xml");
+        Files.writeString(xml, """
+                <domain type='qemu'>
+                  <name>%s</name>
+                  <uuid>%s</uuid>
+                  <memory unit='MiB'>64</memory>
+                  <vcpu>1</vcpu>
+                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+                </domain>
+                """.formatted(DOMAIN, DOMAIN_UUID));
+        Result r = virsh("define", xml.toString());
+        Files.delete(xml);
+        assertEquals(0, r.exit(), "virsh define: " + r.out());
+    }
+
+    static Result virsh(String... args) throws IOException, InterruptedException {
+        var cmd = new ArrayList<>(List.of("virsh", "-q", "-c", "qemu:///system"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("virsh " + String.join(" ", args) + " did not return within 30 s; run ./berth stack");
+        }
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
     @AfterAll
-    static void remove() {
+    static void remove() throws Exception {
         if (container != null) {
             docker(Duration.ofMinutes(1), "rm", "-f", container);
+        }
+        if (libvirtDir != null) {
+            virsh("undefine", DOMAIN);
+            for (UnixSocketRelay r : libvirt) {
+                r.close();
+            }
+            Files.deleteIfExists(libvirtDir);
         }
     }
 
@@ -191,6 +248,42 @@ class JvmImageIT {
         JsonNode probe = json(probed.body()).path("lastProbe");
         assertTrue(probe.path("up").asBoolean(), "probe inside the image: " + probe);
         assertEquals(204, PackagedApp.send(PackagedApp.request(url("/api/v1/admin/hosts/" + id), carol).DELETE().build()).statusCode());
+    }
+
+    /**
+     * Once, the image against the real local libvirtd ({@code qemu:///system}, the QEMU driver, over libvirt's RPC on
+     * the host's socket) instead of the in-process test driver: the probe reports QEMU and counts this run's domain,
+     * and discovery lists it, shut off, with its UUID.
+     */
+    @Test
+    void aRealLibvirtdProbesUpAndListsItsDomainsFromInsideTheImage() {
+        String carol = PackagedApp.token(DemoUser.CAROL);
+        String name = "image-qemu-" + UUID.randomUUID().toString().substring(0, 8);
+        HttpResponse<String> created = PackagedApp.post(url("/api/v1/admin/hosts"), carol, Map.of("name", name, "kind", "KVM", "uri", "qemu:///system"));
+        assertEquals(201, created.statusCode(), created.body());
+        long id = json(created.body()).path("id").asLong();
+        try {
+            HttpResponse<String> probed = PackagedApp.send(PackagedApp.request(url("/api/v1/admin/hosts/" + id + "/probe"), carol)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(200, probed.statusCode(), probed.body());
+            JsonNode host = json(probed.body());
+            assertTrue(host.path("lastProbe").path("up").asBoolean(), "probe of the real libvirtd inside the image: " + host);
+            assertTrue(host.path("capacity").path("version").asText().startsWith("QEMU "), "the QEMU driver, not the test driver: " + host);
+            assertTrue(host.path("capacity").path("totalDomains").asInt() >= 1, "this run's domain counted: " + host);
+
+            HttpResponse<String> listed = get(url("/api/v1/admin/vms?host=" + name + "&name=" + DOMAIN), carol);
+            assertEquals(200, listed.statusCode(), listed.body());
+            JsonNode discovery = json(listed.body());
+            assertEquals(0, discovery.path("unreachableHosts").size(), discovery.toString());
+            assertEquals(1, discovery.path("domains").size(), discovery.toString());
+            JsonNode domain = discovery.path("domains").get(0);
+            assertEquals(DOMAIN, domain.path("name").asText(), domain.toString());
+            assertEquals(DOMAIN_UUID, domain.path("uuid").asText(), domain.toString());
+            assertEquals("SHUTOFF", domain.path("state").asText(), domain.toString());
+            assertEquals(64L << 20, domain.path("memoryBytes").asLong(), domain.toString());
+        } finally {
+            assertEquals(204, PackagedApp.send(PackagedApp.request(url("/api/v1/admin/hosts/" + id), carol).DELETE().build()).statusCode());
+        }
     }
 
     /** A refused request: counted at /q/metrics, and its audit line is JSON carrying the request id. */

@@ -150,12 +150,17 @@ public final class PackagedApp {
 
     /** Waits until the condition holds; fails after {@code limit} (a generous bound, not a timing assertion). */
     public static void await(String what, Duration limit, BooleanSupplier condition) {
+        await(what, limit, Duration.ofMillis(500), condition);
+    }
+
+    /** Asks {@code condition} every {@code every} until it holds; fails after {@code limit} (a hang guard, not a measurement). */
+    public static void await(String what, Duration limit, Duration every, BooleanSupplier condition) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("gave up waiting for " + what + " after " + limit.toSeconds() + "s");
             }
-            sleep(Duration.ofMillis(500));
+            sleep(every);
         }
     }
 

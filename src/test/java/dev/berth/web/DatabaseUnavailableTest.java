@@ -3,17 +3,20 @@ package dev.berth.web;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.support.DatabasePass;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.hibernate.exception.ConstraintViolationException;
 import org.hibernate.exception.GenericJDBCException;
 import org.hibernate.exception.JDBCConnectionException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Which failures say "the database is away" (503, worth retrying) rather than "Berth has a bug" (500). The states are
  * those PostgreSQL's driver gave in DependencyRestartIT while its server was stopped and started.
  */
+@Tag(DatabasePass.INDEPENDENT)
 class DatabaseUnavailableTest {
     @Test
     void connectionFailuresAndServerShutdownsAreUnavailability() {

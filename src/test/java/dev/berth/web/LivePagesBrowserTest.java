@@ -67,7 +67,10 @@ class LivePagesBrowserTest {
             assertTrue(b.driver.findElement(probed).getAttribute("title").endsWith(" UTC"));
             b.driver.executeScript("window.berthNotReloaded = true;");
             b.wait.until(d -> !d.findElement(probed).getText().equals(firstText)); // "just now" → "10 s ago": it ages
-            Thread.sleep(1000); // a later probe has a later time, to the second
+            // a later probe has a later time, to the second (the aging above usually took longer already)
+            java.time.Instant first = java.time.Instant.parse(firstAt);
+            dev.berth.support.PackagedApp.await("the next second", java.time.Duration.ofSeconds(5), java.time.Duration.ofMillis(20),
+                    () -> java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).isAfter(first));
             as(DemoUser.CAROL).when().post("/api/v1/admin/hosts/" + f.host + "/probe").then().statusCode(200);
             b.wait.until(d -> !d.findElement(probed).getAttribute("datetime").equals(firstAt)); // the new probe arrives
             assertEquals(true, b.driver.executeScript("return window.berthNotReloaded === true;"), "refreshed in place");
@@ -108,9 +111,7 @@ class LivePagesBrowserTest {
     void graphsHaveAxesUnitsTimeMarksAndAValuePerSample() throws Exception {
         try (var f = new Fleet(RUNNING_THREE)) {
             long id = f.ids.get(0);
-            history.sampleAll();
-            Thread.sleep(1100); // two samples apart in time give a rate
-            history.sampleAll();
+            dev.berth.support.Sampling.untilRated(history, id);
             String html = given().auth().oauth2(DemoUser.ALICE.token()).when().get("/machines/" + id + "/graphs")
                     .then().statusCode(200).extract().asString();
             assertTrue(html.contains(">time (UTC)</text>"), "a time axis");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.common.SecretBox;
+import dev.berth.support.DatabasePass;
 import dev.berth.support.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +19,14 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Certificates as the issuer makes them, with an operator-supplied CA (RSA, made by openssl here): what a server
  * certificate for a storage address must hold, when it is replaced, and that the trust manager trusts this CA alone.
  */
+@Tag(DatabasePass.INDEPENDENT)
 class TlsAuthorityTest {
     private Path dir;
 

@@ -2,11 +2,14 @@ package dev.berth.storage.usage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.berth.support.DatabasePass;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The twin of an applied event is known; anything that differs is not (the ledger decides), and the memory is bounded. */
+@Tag(DatabasePass.INDEPENDENT)
 class RecentEventsTest {
     static final Instant T = Instant.parse("2026-12-01T00:00:00Z");
 
