@@ -223,6 +223,12 @@ public class Reconciler {
             provision(r, slug, want);
             bandwidth.ensure(id); // a new or changed network cap at once, without restarting the instance
         } catch (RuntimeUnavailableException e) {
+            if (r.status() == InstanceStatus.READY && answers(r)) {
+                // The engine did not answer (slow under load, restarting, cut off from the portal) but MinIO does:
+                // the tenant keeps its storage; the problem shows on the instance until a pass reaches the engine.
+                serving(r, slug, "Docker host did not answer (" + e.getMessage() + "); MinIO still answers");
+                return;
+            }
             failed(r, slug, e.unreachable() ? InstanceStatus.UNREACHABLE : InstanceStatus.FAILED, e.getMessage());
         } catch (InstanceHealth.NotReadyException e) {
             String logs = logs(r);
@@ -378,7 +384,10 @@ public class Reconciler {
             audit.record(ACTOR, slug, "storage.certificate", spec.name(), Outcome.OK,
                     "restarted to serve the certificate with serial " + tls.serial() + ", valid until " + tls.notAfter(), null);
         }
-        if (wasReady && running && tls.applied() && health.isReady(endpoint, r.rootUser(), password)) {
+        // A ready instance that misses one look (MinIO slow under load) gets a second within one call timeout before
+        // tenants see it as not ready.
+        if (wasReady && running && tls.applied()
+                && (health.isReady(endpoint, r.rootUser(), password) || answersWithin(endpoint, r.rootUser(), password))) {
             if (r.lastError() != null || r.status() != InstanceStatus.READY) {
                 ready(r, slug, state.get(), false);
             }
@@ -450,6 +459,46 @@ public class Reconciler {
         } else if (recovered) {
             audit.record(ACTOR, slug, "storage.recover", r.containerName(), Outcome.OK, "ready again after " + r.status(), null);
         }
+    }
+
+    /** MinIO of this instance answers its root user now (one look, or a second within one call timeout). */
+    private boolean answers(InstanceRow r) {
+        try {
+            String endpoint = InstanceSpec.endpoint(hosts.get(r.hostId()).storageAddress(), r.port());
+            String password = secrets.open(r.rootPasswordSealed());
+            return health.isReady(endpoint, r.rootUser(), password) || answersWithin(endpoint, r.rootUser(), password);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private boolean answersWithin(String endpoint, String rootUser, String password) throws InterruptedException {
+        try {
+            health.awaitReady(endpoint, rootUser, password, config.callTimeout());
+            return true;
+        } catch (InstanceHealth.NotReadyException e) {
+            return false;
+        }
+    }
+
+    /** Still ready, with what went wrong noted (audited when new); the next pass that reaches the engine clears it. */
+    private void serving(InstanceRow r, String slug, String note) {
+        String message = note.length() > 1900 ? note.substring(0, 1899) + "…" : note;
+        try {
+            claims.write(r.id(), i -> {
+                i.status = InstanceStatus.READY;
+                i.lastError = message;
+            });
+        } catch (InstanceClaims.LostClaim e) {
+            return;
+        }
+        if (!message.equals(r.lastError())) {
+            audit.record(ACTOR, slug, "storage.reconcile", r.containerName(), Outcome.FAILED, message, null);
+        }
+        LOG.warnf("storage instance %d (%s): %s", r.id(), slug, message);
     }
 
     private void failed(InstanceRow r, String slug, InstanceStatus status, String error) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -275,7 +276,7 @@ class StorageFaultTest {
 
     @Test
     @Timeout(300)
-    void anUnreachableDockerHostIsReportedAndTheInstanceConvergesWhenItReturns() throws Exception {
+    void anUnreachableDockerHostIsReportedTenantsKeepAnInstanceThatAnswersAndItConvergesWhenTheHostReturns() throws Exception {
         String steady = tenant("st-steady");
         activateReady(steady); // on the local host, through the socket
         try (var proxy = new UnixSocketProxy(Path.of("/var/run/docker.sock"))) {
@@ -293,7 +294,23 @@ class StorageFaultTest {
             assertEquals(remote.name(), v.host());
             StorageFixtures.put(access(slug), "data", "away.txt", "written before the host went away");
 
+            long failedBefore = audited(slug, "storage.reconcile", Outcome.FAILED); // a slow activation may have failed once
             proxy.stop();
+            reconciler.reconcileAll();
+
+            // The engine is away but MinIO still answers: the tenant keeps its storage, the problem is shown
+            StorageView cutOff = storage.of(slug);
+            assertEquals("READY", cutOff.status());
+            assertTrue(cutOff.lastError().contains("127.0.0.1:" + proxy.port()) && cutOff.lastError().contains("MinIO still answers"),
+                    cutOff.lastError());
+            assertTrue(directory.readyInstance(tenants.idOf(slug)).isPresent());
+            StorageFixtures.put(access(slug), "data", "cut-off.txt", "written while the engine was away");
+            assertEquals(failedBefore + 1, audited(slug, "storage.reconcile", Outcome.FAILED));
+            reconciler.reconcileAll();
+            assertEquals(failedBefore + 1, audited(slug, "storage.reconcile", Outcome.FAILED), "the same problem is audited once");
+
+            // ... and when MinIO stops answering too, the instance is unreachable
+            DockerCli.run("stop", "-t", "1", DockerCli.containers("berth.tenant=" + slug).get(0));
             reconciler.reconcileAll();
 
             StorageView away = storage.of(slug);
@@ -304,7 +321,7 @@ class StorageFaultTest {
             assertEquals("UNREACHABLE", adminSees.status());
             assertNotNull(adminSees.lastError());
             assertEquals("READY", storage.of(steady).status(), "instances on other hosts are untouched");
-            assertEquals(1, audited(slug, "storage.reconcile", Outcome.FAILED));
+            assertEquals(failedBefore + 2, audited(slug, "storage.reconcile", Outcome.FAILED));
             assertThrows(ConflictException.class, () -> hosts.delete(StorageFixtures.TEST, remote.id()),
                     "a Docker host with an instance cannot be removed");
 
@@ -313,6 +330,8 @@ class StorageFaultTest {
 
             assertEquals("READY", storage.of(slug).status());
             assertEquals("written before the host went away", StorageFixtures.get(access(slug), "data", "away.txt"));
+            assertEquals("written while the engine was away", StorageFixtures.get(access(slug), "data", "cut-off.txt"));
+            assertNull(storage.of(slug).lastError(), "a pass that reaches the engine clears the note");
             assertEquals(1, DockerCli.containers("berth.tenant=" + slug).size());
 
             storage.delete(StorageFixtures.TEST, v.id(), "delete", slug);
