@@ -183,6 +183,21 @@ class SelfServiceApiTest {
     }
 
     @Test
+    void followingACreationWithWaitAnswersOnceItIsDone() {
+        quota("1000", "1 TiB");
+        String name = "wait-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+        int id = create(DemoUser.ALICE, name, image, small).then().statusCode(202).extract().path("id");
+        // one request, no polling: it returns when the machine runs
+        as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation?wait=30").then().statusCode(200)
+                .body("status", equalTo("READY")).body("steps.state", org.hamcrest.Matchers.everyItem(equalTo("done")));
+        as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation?wait=31").then().statusCode(400)
+                .body("errors[0].field", equalTo("wait"));
+        as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation?wait=soon").then().statusCode(400);
+        as(DemoUser.BOB).get("/api/v1/vms/" + id + "/creation?wait=5").then().statusCode(404);
+        as(DemoUser.ALICE).delete("/api/v1/vms/" + id + "?confirm=" + name).then().statusCode(204);
+    }
+
+    @Test
     void beyondTheDiskQuotaIsRefusedWithTheReason() {
         long used = usage().getLong("usage.diskBytes");
         quota("1000", (used + 6 * GIB) + "");
