@@ -153,24 +153,26 @@ public class MachineCreation {
             throw new ConflictException(reason);
         }
         MachineImage image = byHost.get(placement.hostId());
-        long id = locks.exclusive(tenantId, () -> reserve(actor, slug, tenantId, name, image, f, size, target, bucket,
+        VmAssignment reserved = locks.exclusive(tenantId, () -> reserve(actor, slug, tenantId, name, image, f, size, target, bucket,
                 Boolean.TRUE.equals(in.readOnly())));
+        long id = reserved.id;
         laps.lap("reserve");
-        audit.record(actor.username(), slug, "vm.create", target + " on " + hosts.get(image.hostId).name(), Outcome.OK,
-                "reserved; creating", actor.requestId());
+        HostView host = hosts.get(image.hostId);
+        audit.record(actor.username(), slug, "vm.create", target + " on " + host.name(), Outcome.OK, "reserved; creating", actor.requestId());
         laps.lap("audit-reserved");
+        // The host work gets what this request read (row, image, host): nothing is read twice on the way to running.
+        Progress p = progressOf(reserved, image.name, host.name());
         long submitted = System.nanoTime();
         inFlight.put(id, new CompletableFuture<>());
         CompletableFuture.runAsync(() -> {
             BerthMeters.vmCreateStep("handoff", System.nanoTime() - submitted);
-            provision(actor, slug, id, sshKey);
+            provision(actor, slug, reserved, image, host, sshKey);
         }, work);
-        Progress p = progress(slug, id);
         laps.lap("answer");
         return p;
     }
 
-    private long reserve(Actor actor, String slug, long tenantId, String name, MachineImage image, Catalog.FlavourView f,
+    private VmAssignment reserve(Actor actor, String slug, long tenantId, String name, MachineImage image, Catalog.FlavourView f,
                          Creation.Size size, String target, String bucket, boolean readOnly) {
         TenantUsage now = tenants.usage(slug);
         Optional<String> refusal = Creation.quotaRefusal(slug, tenants.quota(slug), now, size);
@@ -202,7 +204,7 @@ public class MachineCreation {
             a.bucket = bucket;
             a.bucketReadOnly = readOnly;
             a.persist();
-            return a.id;
+            return a;
         });
     }
 
@@ -244,9 +246,10 @@ public class MachineCreation {
      * ({@link CreationRecovery}). The row is finished only while it is still CREATING: if the recovery pass gave it
      * up meanwhile, this undoes what it made instead.
      */
-    void provision(Actor actor, String slug, long id, String sshKey) {
+    void provision(Actor actor, String slug, VmAssignment a, MachineImage image, HostView host, String sshKey) {
+        long id = a.id;
         try {
-            provisionSteps(actor, slug, id, sshKey);
+            provisionSteps(actor, slug, a, image, host, sshKey);
         } finally {
             CompletableFuture<Void> done = inFlight.remove(id);
             if (done != null) {
@@ -255,12 +258,10 @@ public class MachineCreation {
         }
     }
 
-    private void provisionSteps(Actor actor, String slug, long id, String sshKey) {
+    private void provisionSteps(Actor actor, String slug, VmAssignment a, MachineImage image, HostView host, String sshKey) {
         Laps laps = new Laps();
-        VmAssignment a = row(id);
+        long id = a.id;
         Endpoint endpoint = hosts.endpoint(a.hostId);
-        HostView host = hosts.get(a.hostId);
-        MachineImage image = QuarkusTransaction.requiringNew().call(() -> MachineImage.<MachineImage>findById(a.imageId));
         String overlay = Creation.overlayVolume(a.domainUuid);
         String seed = Creation.seedVolume(a.domainUuid);
         String[] key = {null};
@@ -289,8 +290,7 @@ public class MachineCreation {
                 throw e;
             }
             laps.lap("overlay");
-            QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("overlayVolume = ?1 where id = ?2", overlay, id));
-            advance(id, Creation.Step.DISK);
+            advance(id, Creation.Step.DISK, "overlayVolume", overlay);
             laps.lap("record-disk");
             Seeded s = await(seeding);
             laps.lap("await-seed");
@@ -413,11 +413,10 @@ public class MachineCreation {
         }
         laps.lap("seed-iso");
         Hypervisor.Volume v = hypervisor.createVolume(endpoint, pool, MachineXml.rawVolume(seed, iso.length), config.actionTimeout());
-        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("seedVolume = ?1 where id = ?2", seed, a.id));
         laps.lap("seed-volume");
         hypervisor.upload(endpoint, pool, seed, iso, config.actionTimeout());
         laps.lap("seed-upload");
-        advance(a.id, Creation.Step.SEED);
+        advance(a.id, Creation.Step.SEED, "seedVolume", seed);
         laps.lap("record-seed");
         return new Seeded(v.path(), network);
     }
@@ -488,18 +487,25 @@ public class MachineCreation {
 
     Progress progressOf(VmAssignment a) {
         MachineImage image = a.imageId == null ? null : QuarkusTransaction.joiningExisting().call(() -> MachineImage.<MachineImage>findById(a.imageId));
+        return progressOf(a, image == null ? null : image.name, hosts.get(a.hostId).name());
+    }
+
+    private Progress progressOf(VmAssignment a, String imageName, String hostName) {
         boolean failed = Creation.Status.FAILED.name().equals(a.status);
         // the seed step shows only when there is a bucket or key to hand to the guest
         List<Creation.Step> shown = Arrays.stream(Creation.Step.values()).filter(s -> s != Creation.Step.SEED || a.bucket != null).toList();
         Creation.Step at = a.step == null ? Creation.Step.RESERVED : Creation.Step.valueOf(a.step);
-        int done = shown.indexOf(at);
+        int done = -1; // the last shown step at or before the recorded one (a seed for an SSH key only is not shown)
+        for (int i = 0; i < shown.size() && shown.get(i).ordinal() <= at.ordinal(); i++) {
+            done = i;
+        }
         var steps = new ArrayList<StepView>();
         for (int i = 0; i < shown.size(); i++) {
             String state = i <= done ? "done" : i == done + 1 ? (failed ? "failed" : "current") : "pending";
             steps.add(new StepView(shown.get(i).name().toLowerCase(java.util.Locale.ROOT), shown.get(i).label, state));
         }
-        return new Progress(a.id, a.name, a.status, a.step, steps, a.lastError, image == null ? null : image.name, a.flavourName,
-                a.vcpus, a.memoryBytes, a.diskBytes, hosts.get(a.hostId).name(), a.bucket, a.bucketReadOnly, a.accessKey);
+        return new Progress(a.id, a.name, a.status, a.step, steps, a.lastError, imageName, a.flavourName,
+                a.vcpus, a.memoryBytes, a.diskBytes, hostName, a.bucket, a.bucketReadOnly, a.accessKey);
     }
 
     /**
@@ -562,11 +568,20 @@ public class MachineCreation {
 
     /** Records a finished step, never going back (the disk and the seed finish in either order), and when. */
     private static void advance(long id, Creation.Step step) {
+        advance(id, step, null, null);
+    }
+
+    /** As {@link #advance(long, Creation.Step)}, recording also what the step made (a volume's name) in {@code column}. */
+    private static void advance(long id, Creation.Step step, String column, String made) {
         List<String> before = Arrays.stream(Creation.Step.values()).filter(s -> s.ordinal() < step.ordinal()).map(Enum::name).toList();
-        QuarkusTransaction.requiringNew().run(() -> {
-            VmAssignment.update("step = ?1, stepAt = ?2 where id = ?3 and step in ?4", step.name(), Instant.now(), id, before);
-            VmAssignment.update("stepAt = ?1 where id = ?2", Instant.now(), id);
-        });
+        String also = column == null ? "" : ", " + column + " = :made";
+        var params = io.quarkus.panache.common.Parameters.with("step", step.name()).and("at", Instant.now()).and("id", id).and("before", before);
+        if (made != null) {
+            params = params.and("made", made);
+        }
+        var p = params;
+        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update(
+                "step = case when step in :before then :step else step end, stepAt = :at" + also + " where id = :id", p));
     }
 
     static String truncate(String s) {
