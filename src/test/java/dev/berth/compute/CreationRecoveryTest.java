@@ -182,6 +182,21 @@ class CreationRecoveryTest {
     }
 
     @Test
+    void waitingOnACreationAnotherReplicaMakesAnswersWhenItIsDone() throws Exception {
+        VmAssignment a = row(Creation.Step.DEFINED, Duration.ZERO, null); // under way elsewhere: no thread here works on it
+        var finisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            finisher.schedule(() -> QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("status = ?1, step = ?2 where id = ?3",
+                    "READY", "STARTED", a.id)), 1500, java.util.concurrent.TimeUnit.MILLISECONDS);
+            as(DemoUser.ALICE).get("/api/v1/vms/" + a.id + "/creation?wait=20").then().statusCode(200)
+                    .body("status", org.hamcrest.Matchers.equalTo("READY"));
+        } finally {
+            finisher.shutdownNow();
+        }
+        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("status = ?1 where id = ?2", "FAILED", a.id)); // for the clean-up
+    }
+
+    @Test
     void aCreationQuietOnlyBrieflyIsLeftAlone() throws Exception {
         VmAssignment a = row(Creation.Step.DISK, Duration.ofSeconds(5), Creation.overlayVolume(UUID.randomUUID().toString()));
         var done = recovery.recover(Instant.now().minusSeconds(600));
