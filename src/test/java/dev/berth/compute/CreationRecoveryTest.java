@@ -182,6 +182,28 @@ class CreationRecoveryTest {
     }
 
     @Test
+    void interruptedAfterTheKeyWasMadeButNotRecordedRevokesIt() throws Exception {
+        dev.berth.support.Storage.ready("acme"); // a real MinIO instance: the key is made there
+        String bucket = unique("rec-b");
+        dev.berth.support.Storage.bucket(DemoUser.ALICE, bucket);
+        int before = machinesCounted();
+        VmAssignment a = row(Creation.Step.DISK, Duration.ofHours(1), null);
+        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("bucket = ?1 where id = ?2", bucket, a.id));
+        var buckets = io.quarkus.arc.Arc.container().instance(dev.berth.storage.BucketService.class).get();
+        // as the seed branch makes it; stopped before the row names it. A key of the tenant's own stays.
+        String key = buckets.createKey(new dev.berth.audit.Actor("alice", null, null), "acme", bucket,
+                new dev.berth.storage.BucketRules.KeyInput("read-write", null, "machine " + a.name)).key().accessKey();
+        String own = buckets.createKey(new dev.berth.audit.Actor("alice", null, null), "acme", bucket,
+                new dev.berth.storage.BucketRules.KeyInput("read-only", null, "laptop")).key().accessKey();
+        overlay(a);
+        recovery.recover(Instant.now().minusSeconds(60));
+        assertRolledBack(a, before);
+        as(DemoUser.ALICE).get("/api/v1/buckets/" + bucket + "/keys").then().statusCode(200)
+                .body("accessKey", org.hamcrest.Matchers.not(hasItem(key))).body("accessKey", hasItem(own));
+        as(DemoUser.ALICE).delete("/api/v1/buckets/" + bucket + "?confirm=" + bucket).then().statusCode(204);
+    }
+
+    @Test
     void waitingOnACreationAnotherReplicaMakesAnswersWhenItIsDone() throws Exception {
         VmAssignment a = row(Creation.Step.DEFINED, Duration.ZERO, null); // under way elsewhere: no thread here works on it
         var finisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();

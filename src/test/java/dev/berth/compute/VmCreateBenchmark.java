@@ -112,12 +112,14 @@ class VmCreateBenchmark {
                     {"benchmark": "vm-create", "rounds": %d, "libvirt": "%s", "image": "empty qcow2 64 MiB, overlay 1 GiB", "flavour": "1 vCPU, 128 MiB (TCG)",
                      "postToRunningMs": %s, "rawVolumeDefineStartMs": %s,
                      "postToRunningMedianMs": %.1f, "rawMedianMs": %.1f, "ratio": %.2f, "firstBootFileMs": null,
+                     "pairedRatioMedian": %.2f,
                      "postAnsweredMs": %s, "postAnsweredMedianMs": %.1f,
                      "withBucketPostToRunningMs": %s, "withBucketMedianMs": %.1f, "withBucketRatio": %.2f,
                      "stepsMeanMs": %s,
                      "stepsMeanMsWithBucket": %s,
                      "loadavgAfter": "%s"}
-                    """.formatted(ROUNDS, URI, api, raw, apiMedian, rawMedian, apiMedian / rawMedian, apiPost, median(apiPost),
+                    """.formatted(ROUNDS, URI, api, raw, apiMedian, rawMedian, apiMedian / rawMedian,
+                    median(java.util.stream.IntStream.range(0, api.size()).mapToObj(i -> api.get(i) / raw.get(i)).toList()), apiPost, median(apiPost),
                     bucketed, median(bucketed), median(bucketed) / rawMedian, json(stepsPlain), json(stepsBucket), load));
             System.out.println(Files.readString(out));
         } finally {
