@@ -204,6 +204,23 @@ class CreationRecoveryTest {
     }
 
     @Test
+    void aCreationStillRunningWhenThePassClaimedItUndoesItsOwnWork() throws Exception {
+        int before = machinesCounted();
+        VmAssignment a = row(Creation.Step.RESERVED, Duration.ofHours(1), null);
+        // the pass claimed the row (and found nothing yet to remove) while this creation was still going
+        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("lastError = ?1 where id = ?2", CreationRecovery.CLAIM, a.id));
+        var creation = io.quarkus.arc.Arc.container().instance(MachineCreation.class).get();
+        MachineImage img = QuarkusTransaction.requiringNew().call(() -> MachineImage.<MachineImage>findById((long) image));
+        creation.provision(new dev.berth.audit.Actor("alice", null, null), "acme", a, img, hostService.get(host), null);
+        VmAssignment after = MachineCreation.row(a.id);
+        assertEquals("CREATING", after.status, "a claimed row is not finished by the creation");
+        assertTrue(hypervisor.listDomains(endpoint, T).stream().noneMatch(d -> d.uuid().equalsIgnoreCase(a.domainUuid)), "its domain is undone");
+        assertTrue(hypervisor.volume(endpoint, "images", Creation.overlayVolume(a.domainUuid), T).isEmpty(), "its overlay is undone");
+        recovery.recover(Instant.now().plusSeconds(1)); // the pass, run again (its claim is fresh), finishes the row
+        assertRolledBack(a, before);
+    }
+
+    @Test
     void waitingOnACreationAnotherReplicaMakesAnswersWhenItIsDone() throws Exception {
         VmAssignment a = row(Creation.Step.DEFINED, Duration.ZERO, null); // under way elsewhere: no thread here works on it
         var finisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
