@@ -90,7 +90,7 @@ class CreationRecoveryTest {
             a.tenantId = tenantId;
             a.hostId = (long) host;
             a.domainUuid = UUID.randomUUID().toString();
-            a.name = "rec-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+            a.name = "rec-" + SelfServiceApiTest.suffix();
             a.vcpus = 1;
             a.memoryBytes = 64L << 20;
             a.diskBytes = 1L << 30;

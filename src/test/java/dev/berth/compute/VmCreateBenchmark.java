@@ -144,7 +144,7 @@ class VmCreateBenchmark {
 
     /** POST, then the creation asked until it is no longer CREATING; returns {POST → READY, POST answered} in ms. */
     static double[] postToRunning(String image, String flavour, String bucket, String prefix) throws Exception {
-        String name = prefix + "-" + unique("x").substring(2, 7).replaceAll("[^a-z0-9]", "a");
+        String name = prefix + "-" + SelfServiceApiTest.suffix();
         var body = new java.util.HashMap<String, Object>(Map.of("name", name, "image", image, "flavour", flavour));
         if (bucket != null) {
             body.put("bucket", bucket);
