@@ -61,9 +61,9 @@ public class MachineCreation {
     @Inject
     MachineService machines;
     @Inject
-    dev.berth.storage.BucketService buckets;
+    dev.berth.storage.bucket.BucketService buckets;
     @Inject
-    dev.berth.storage.TlsAuthority tls;
+    dev.berth.storage.instance.TlsAuthority tls;
     @Inject
     SeedImage seeds;
 
@@ -386,13 +386,13 @@ public class MachineCreation {
         CloudInit.Mount mount = null;
         MachineXml.Network network = MachineXml.network(host.labels());
         if (a.bucket != null) {
-            var created = buckets.createKey(actor, slug, a.bucket, new dev.berth.storage.BucketRules.KeyInput(
+            var created = buckets.createKey(actor, slug, a.bucket, new dev.berth.storage.bucket.BucketRules.KeyInput(
                     a.bucketReadOnly ? "read-only" : "read-write", null, "machine " + a.name));
             key[0] = created.key().accessKey();
             QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("accessKey = ?1 where id = ?2", key[0], a.id));
             laps.lap("key");
             String fstab = created.mount().stream().filter(t -> t.tool().equals("s3fs")).flatMap(t -> t.snippets().stream())
-                    .filter(sn -> sn.id().equals("s3fs-fstab")).map(dev.berth.storage.MountInstructions.Snippet::text).findFirst()
+                    .filter(sn -> sn.id().equals("s3fs-fstab")).map(dev.berth.storage.key.MountInstructions.Snippet::text).findFirst()
                     .orElseThrow(() -> new IllegalStateException("the key's instructions have no s3fs fstab line"));
             int port = java.net.URI.create(created.endpoint()).getPort();
             CloudInit.Relay relay = null;
@@ -402,7 +402,7 @@ public class MachineCreation {
                 relay = new CloudInit.Relay(port, config.guestStorageAddress(), config.guestStoragePort());
             }
             mount = new CloudInit.Mount(a.bucket, key[0], created.secretKey(), a.bucketReadOnly, fstab,
-                    dev.berth.storage.MountInstructions.CONFIG_DIR + "/" + a.bucket + ".passwd-s3fs", tls.caPem(), relay);
+                    dev.berth.storage.key.MountInstructions.CONFIG_DIR + "/" + a.bucket + ".passwd-s3fs", tls.caPem(), relay);
         }
         laps.lap("seed-data");
         byte[] iso;

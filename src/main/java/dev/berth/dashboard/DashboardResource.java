@@ -1,7 +1,7 @@
 package dev.berth.dashboard;
 
 import dev.berth.compute.MachineService;
-import dev.berth.storage.StorageService;
+import dev.berth.storage.instance.StorageService;
 import dev.berth.tenancy.CurrentUser;
 import dev.berth.tenancy.Meter;
 import dev.berth.tenancy.TenantService;

@@ -1,7 +1,7 @@
 package dev.berth.dashboard;
 
 import dev.berth.common.ByteSize;
-import dev.berth.storage.StorageView;
+import dev.berth.storage.instance.StorageView;
 
 /**
  * The dashboard's storage card: the instance's status and what was last measured of its buckets (from the database,

@@ -59,7 +59,7 @@ import javax.net.ssl.TrustManagerFactory;
  * PKCS#8 keys via {@link KeyFactory}) into an in-memory key store. Error messages name the PEM that is wrong,
  * never its content.
  *
- * <p>Only the Docker adapters (this class, {@link DockerConnector}, {@code storage.DockerRuntime}) import
+ * <p>Only the Docker adapters (this class, {@link DockerConnector}, {@code storage.instance.DockerRuntime}) import
  * {@code com.github.dockerjava}.
  */
 public final class DockerClients {

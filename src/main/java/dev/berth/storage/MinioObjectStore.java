@@ -3,6 +3,9 @@ package dev.berth.storage;
 import com.google.common.collect.HashMultimap;
 import com.google.common.collect.Multimap;
 import dev.berth.common.BackendCalls;
+import dev.berth.storage.instance.InstanceSpec;
+import dev.berth.storage.instance.TlsAuthority;
+import dev.berth.storage.usage.UsageLedger;
 import io.minio.BucketExistsArgs;
 import io.minio.GetBucketVersioningArgs;
 import io.minio.ListObjectsArgs;
@@ -103,11 +106,18 @@ public class MinioObjectStore implements ObjectStore {
         } catch (java.io.IOException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             // minio-admin reports HTTP errors as IOException with the server's JSON; keep it short
-            boolean missing = message.contains("XMinioAdminNoSuchServiceAccount") || message.contains("does not exist");
-            throw new StorageException(what + ": " + abbreviate(message), e, missing);
+            throw new StorageException(what + ": " + abbreviate(message), e, namesMissing(message));
         } catch (Exception e) {
-            throw new StorageException(what + ": " + e.getClass().getSimpleName() + ": " + abbreviate(String.valueOf(e.getMessage())), e);
+            // ... and some (delete-service-account) as a RuntimeException with the same JSON
+            String message = String.valueOf(e.getMessage());
+            throw new StorageException(what + ": " + e.getClass().getSimpleName() + ": " + abbreviate(message), e, namesMissing(message));
         }
+    }
+
+    /** MinIO names a missing service account differently by call and release. */
+    private static boolean namesMissing(String message) {
+        return message.contains("XMinioAdminNoSuchServiceAccount") || message.contains("does not exist")
+                || message.contains("service account is not found");
     }
 
     private static String abbreviate(String s) {

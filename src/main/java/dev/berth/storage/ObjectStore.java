@@ -1,5 +1,7 @@
 package dev.berth.storage;
 
+import dev.berth.storage.instance.InstanceSpec;
+import dev.berth.storage.usage.UsageLedger;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.berth.storage;
 
+import dev.berth.storage.instance.DevPause;
+import dev.berth.storage.instance.InstanceStatus;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;

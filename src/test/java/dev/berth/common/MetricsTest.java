@@ -104,7 +104,7 @@ class MetricsTest {
         String tenant = unique("metrics-t");
         as(DemoUser.CAROL).body(Map.of("slug", tenant)).when().post("/api/v1/admin/tenants").then().statusCode(201);
         double passes = value("berth_reconcile_loops_total", "loop=\"storage\"", "outcome=\"ok\"");
-        io.quarkus.arc.Arc.container().instance(dev.berth.storage.Reconciler.class).get().reconcileAll();
+        io.quarkus.arc.Arc.container().instance(dev.berth.storage.instance.Reconciler.class).get().reconcileAll();
         assertEquals(passes + 1, value("berth_reconcile_loops_total", "loop=\"storage\"", "outcome=\"ok\""));
 
         double provisioned = value("berth_provisioning_seconds_count", "outcome=\"ok\"");

@@ -92,6 +92,14 @@ class MachinesApiTest {
         // The host's answer may be shared for berth.compute.list-max-age (1 s), never older
         Instant reported = Instant.parse(stateAt);
         assertTrue(!reported.isBefore(asked.minusSeconds(1).minusMillis(1)) && !reported.isAfter(Instant.now()), stateAt);
+        // the list page says it too, as a <time> a person can hover for the exact moment
+        String page = io.restassured.RestAssured.given().auth().oauth2(DemoUser.ALICE.token()).queryParam("size", 500)
+                .get("/machines").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher said = java.util.regex.Pattern.compile("id=\"machine-" + ids.get(0)
+                + "-state-at\">reported <time class=\"berth-time\" datetime=\"([^\"]+)\"").matcher(page);
+        assertTrue(said.find(), "no reported time for machine " + ids.get(0));
+        Instant shown = Instant.parse(said.group(1));
+        assertTrue(!shown.isBefore(asked.minusSeconds(2)) && !shown.isAfter(Instant.now()), said.group(1));
         as(DemoUser.ALICE).queryParam("size", 500).when().get("/api/v1/vms").then().statusCode(200)
                 .body("items.id", hasItems(ids.get(0), ids.get(1), more.get(0)))
                 .body("items.find { it.id == " + ids.get(0) + " }.name", equalTo("fleet1-vm01"))

@@ -3,6 +3,9 @@ package dev.berth.storage;
 import static dev.berth.support.Api.as;
 import static io.restassured.RestAssured.given;
 
+import dev.berth.storage.instance.TlsAuthority;
+import dev.berth.storage.key.KeyMode;
+import dev.berth.storage.key.KeyPolicy;
 import dev.berth.support.DemoUser;
 import dev.berth.support.Storage;
 import dev.berth.tenancy.TenantService;
@@ -28,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * 300 ms each. Results in target/bench/buckets.json.
  */
 @QuarkusTest
-class BucketBenchmark {
+public class BucketBenchmark {
     @AfterAll
     static void removeStorage() {
         Storage.remove("acme");
@@ -114,7 +117,7 @@ class BucketBenchmark {
         System.out.println("BENCHMARK buckets: " + json);
     }
 
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (java.io.IOException e) {

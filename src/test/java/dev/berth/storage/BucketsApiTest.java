@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.audit.AuditEvent;
+import dev.berth.storage.key.AccessKey;
+import dev.berth.storage.usage.StorageLimitEnforcer;
 import dev.berth.support.DemoUser;
 import dev.berth.support.S3;
 import dev.berth.support.Storage;

@@ -4,6 +4,7 @@ import static dev.berth.support.Api.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.storage.key.MountInstructions;
 import dev.berth.support.Browser;
 import dev.berth.support.DemoUser;
 import dev.berth.support.Shell;

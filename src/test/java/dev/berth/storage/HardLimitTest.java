@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.audit.Actor;
 import dev.berth.audit.AuditEvent;
+import dev.berth.storage.bucket.BucketRules;
+import dev.berth.storage.bucket.BucketService;
 import dev.berth.support.S3;
 import dev.berth.support.Storage;
 import dev.berth.tenancy.QuotaInput;

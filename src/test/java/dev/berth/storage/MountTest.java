@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.storage.key.MountInstructions;
 import dev.berth.support.DemoUser;
 import dev.berth.support.S3;
 import dev.berth.support.Shell;

@@ -5,6 +5,9 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.berth.common.BerthMeters;
+import dev.berth.storage.instance.TlsAuthority;
+import dev.berth.storage.usage.BucketUsage;
+import dev.berth.storage.usage.UsageLedger;
 import dev.berth.support.DemoUser;
 import dev.berth.support.S3;
 import dev.berth.support.Storage;

@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.berth.hosts.HostService;
+import dev.berth.storage.instance.InstanceSpec;
+import dev.berth.storage.instance.Reconciler;
+import dev.berth.storage.instance.StorageService;
 import dev.berth.support.DemoUser;
 import dev.berth.support.S3;
 import dev.berth.support.DockerCli;

@@ -1,6 +1,8 @@
 package dev.berth.storage;
 
 import dev.berth.hosts.HostService;
+import dev.berth.storage.instance.Reconciler;
+import dev.berth.storage.instance.StorageService;
 import dev.berth.support.Browser;
 import dev.berth.support.DemoUser;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -5,6 +5,10 @@ import dev.berth.hosts.HostInput;
 import dev.berth.hosts.HostKind;
 import dev.berth.hosts.HostService;
 import dev.berth.hosts.HostView;
+import dev.berth.storage.instance.Reconciler;
+import dev.berth.storage.instance.StorageService;
+import dev.berth.storage.instance.StorageView;
+import dev.berth.storage.instance.TlsAuthority;
 import dev.berth.support.S3;
 import io.minio.MinioClient;
 
@@ -25,7 +29,7 @@ public final class StorageFixtures {
 
     /** Deletes these tenants' instances with their data, after any run under way on them. */
     /** Activates the tenant's storage and waits for the run that follows, as the page's polling would; READY or fails. */
-    static StorageView activateReady(StorageService storage, Reconciler reconciler, String slug) {
+    public static StorageView activateReady(StorageService storage, Reconciler reconciler, String slug) {
         long id = storage.activate(TEST, slug).instance().id();
         reconciler.kick(id).join();
         StorageView v = storage.of(slug);
@@ -48,7 +52,7 @@ public final class StorageFixtures {
         }
     }
 
-    static MinioClient s3(InstanceAccess access) {
+    public static MinioClient s3(InstanceAccess access) {
         return MinioClient.builder().endpoint(access.endpoint()).credentials(access.rootUser(), access.rootPassword())
                 .httpClient(S3.trusting(io.quarkus.arc.Arc.container().instance(TlsAuthority.class).get())).build();
     }
@@ -58,11 +62,11 @@ public final class StorageFixtures {
         return S3.as(access.endpoint(), access.rootUser(), access.rootPassword());
     }
 
-    static void put(InstanceAccess access, String bucket, String key, String content) throws Exception {
+    public static void put(InstanceAccess access, String bucket, String key, String content) throws Exception {
         root(access).bucket(bucket).put(bucket, key, content);
     }
 
-    static String get(InstanceAccess access, String bucket, String key) throws Exception {
+    public static String get(InstanceAccess access, String bucket, String key) throws Exception {
         return root(access).get(bucket, key);
     }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.hosts.HostService;
+import dev.berth.storage.instance.Reconciler;
+import dev.berth.storage.instance.StorageService;
 import dev.berth.support.DemoUser;
 import dev.berth.support.DockerCli;
 import io.quarkus.test.junit.QuarkusTest;

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.storage.instance.ContainerRuntime;
+import dev.berth.storage.instance.InstanceSpec;
+import dev.berth.storage.instance.InstanceStatus;
+import dev.berth.storage.instance.Placement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

@@ -2,6 +2,8 @@ package dev.berth.storage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.berth.storage.instance.InstanceHealth;
+import dev.berth.storage.instance.TlsAuthority;
 import dev.berth.support.DockerCli;
 import dev.berth.support.S3;
 import io.minio.BucketExistsArgs;

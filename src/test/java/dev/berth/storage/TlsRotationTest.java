@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.storage.instance.Reconciler;
+import dev.berth.storage.instance.StorageService;
+import dev.berth.storage.instance.TlsAuthority;
+import dev.berth.storage.key.MountInstructions;
 import dev.berth.support.DemoUser;
 import dev.berth.support.S3;
 import dev.berth.support.Shell;

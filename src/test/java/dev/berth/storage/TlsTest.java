@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.storage.instance.InstanceHealth;
+import dev.berth.storage.instance.StorageService;
+import dev.berth.storage.instance.StorageView;
+import dev.berth.storage.instance.TlsAuthority;
+import dev.berth.storage.key.MountInstructions;
 import dev.berth.support.DemoUser;
 import dev.berth.support.S3;
 import dev.berth.support.Shell;

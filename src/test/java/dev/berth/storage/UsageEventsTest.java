@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.berth.audit.Actor;
+import dev.berth.storage.bucket.BucketRules;
+import dev.berth.storage.bucket.BucketService;
+import dev.berth.storage.instance.InstanceSpec;
+import dev.berth.storage.instance.TlsAuthority;
+import dev.berth.storage.usage.StorageLimitEnforcer;
+import dev.berth.storage.usage.UsageLedger;
 import dev.berth.support.DockerCli;
 import dev.berth.support.S3;
 import dev.berth.support.Storage;

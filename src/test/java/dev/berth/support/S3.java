@@ -25,7 +25,7 @@ public final class S3 {
     public static S3 as(String endpoint, String accessKey, String secretKey) {
         var builder = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
         if (endpoint.startsWith("https:")) {
-            builder.httpClient(trusting(io.quarkus.arc.Arc.container().instance(dev.berth.storage.TlsAuthority.class).get()));
+            builder.httpClient(trusting(io.quarkus.arc.Arc.container().instance(dev.berth.storage.instance.TlsAuthority.class).get()));
         }
         return new S3(builder.build());
     }
@@ -49,7 +49,7 @@ public final class S3 {
         }
     }
 
-    public static okhttp3.OkHttpClient trusting(dev.berth.storage.TlsAuthority tls) {
+    public static okhttp3.OkHttpClient trusting(dev.berth.storage.instance.TlsAuthority tls) {
         return new okhttp3.OkHttpClient.Builder().sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager())
                 .connectTimeout(java.time.Duration.ofSeconds(10)).readTimeout(java.time.Duration.ofSeconds(60))
                 .writeTimeout(java.time.Duration.ofSeconds(60)).build();

@@ -4,11 +4,11 @@ import static dev.berth.support.Api.as;
 
 import dev.berth.hosts.HostService;
 import dev.berth.storage.InstanceAccess;
-import dev.berth.storage.InstanceSpec;
-import dev.berth.storage.Reconciler;
+import dev.berth.storage.instance.InstanceSpec;
+import dev.berth.storage.instance.Reconciler;
 import dev.berth.storage.StorageFixtures;
-import dev.berth.storage.StorageService;
-import dev.berth.storage.StorageView;
+import dev.berth.storage.instance.StorageService;
+import dev.berth.storage.instance.StorageView;
 import dev.berth.tenancy.TenantService;
 import io.quarkus.arc.Arc;
 import java.util.HashMap;

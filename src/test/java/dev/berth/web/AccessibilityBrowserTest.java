@@ -2,7 +2,7 @@ package dev.berth.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.berth.storage.StorageService;
+import dev.berth.storage.instance.StorageService;
 import dev.berth.support.Api;
 import dev.berth.support.Browser;
 import dev.berth.support.DemoUser;

@@ -248,8 +248,8 @@ class AuthorizationMatrixTest {
                     .unassign(cleaner, java.util.List.of(Long.parseLong(real.get("vm"))));
             io.quarkus.arc.Arc.container().instance(dev.berth.hosts.HostService.class).get().delete(cleaner, host);
         }
-        var storage = io.quarkus.arc.Arc.container().instance(dev.berth.storage.StorageService.class).get();
-        var reconciler = io.quarkus.arc.Arc.container().instance(dev.berth.storage.Reconciler.class).get();
+        var storage = io.quarkus.arc.Arc.container().instance(dev.berth.storage.instance.StorageService.class).get();
+        var reconciler = io.quarkus.arc.Arc.container().instance(dev.berth.storage.instance.Reconciler.class).get();
         for (String slug : new String[]{"acme", "globex"}) {
             var v = storage.of(slug);
             if (v.id() != null) {

@@ -1,7 +1,5 @@
 package dev.berth.storage.usage;
 
-import dev.berth.storage.StorageLimitEnforcer;
-import dev.berth.storage.UsageLedger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;

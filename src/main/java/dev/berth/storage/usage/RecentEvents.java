@@ -1,6 +1,5 @@
 package dev.berth.storage.usage;
 
-import dev.berth.storage.UsageLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 /**
- * Storage usage kept from the instances' bucket events (issue 14): what makes applying them cheap. The ledger itself
- * ({@code storage.UsageLedger}) stays in the parent package for now.
+ * What a tenant's storage holds and the hard limit on it (issue 14): the usage ledger kept from the instances' bucket
+ * events (the authenticated internal endpoint MinIO's webhook delivers to, batching, recent-event deduplication), the
+ * recorded usage per tenant, bucket and object version, a full listing only to reconcile, and the enforcer that
+ * refuses writes when usage crosses the limit and accepts them again below it.
  */
 package dev.berth.storage.usage;

@@ -2,7 +2,6 @@ package dev.berth.storage.usage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.berth.storage.UsageLedger;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
