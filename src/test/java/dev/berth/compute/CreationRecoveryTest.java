@@ -189,12 +189,12 @@ class CreationRecoveryTest {
         int before = machinesCounted();
         VmAssignment a = row(Creation.Step.DISK, Duration.ofHours(1), null);
         QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("bucket = ?1 where id = ?2", bucket, a.id));
-        var buckets = io.quarkus.arc.Arc.container().instance(dev.berth.storage.BucketService.class).get();
+        var buckets = io.quarkus.arc.Arc.container().instance(dev.berth.storage.bucket.BucketService.class).get();
         // as the seed branch makes it; stopped before the row names it. A key of the tenant's own stays.
         String key = buckets.createKey(new dev.berth.audit.Actor("alice", null, null), "acme", bucket,
-                new dev.berth.storage.BucketRules.KeyInput("read-write", null, "machine " + a.name)).key().accessKey();
+                new dev.berth.storage.bucket.BucketRules.KeyInput("read-write", null, "machine " + a.name)).key().accessKey();
         String own = buckets.createKey(new dev.berth.audit.Actor("alice", null, null), "acme", bucket,
-                new dev.berth.storage.BucketRules.KeyInput("read-only", null, "laptop")).key().accessKey();
+                new dev.berth.storage.bucket.BucketRules.KeyInput("read-only", null, "laptop")).key().accessKey();
         overlay(a);
         recovery.recover(Instant.now().minusSeconds(60));
         assertRolledBack(a, before);
