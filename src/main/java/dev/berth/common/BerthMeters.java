@@ -25,6 +25,8 @@ import java.time.Duration;
  *     or not; tags {@code reason} (missing|unknown|other_user|other_machine|used|expired), {@code audited} (true|false,
  *     false beyond the audit bound). Call {@link #consoleTicketRefused}.</li>
  * <li>{@link #LEASE_HELD} [{@code berth_lease_held}] 1 while this replica holds a lease; tag {@code lease}. See {@link Leases}.</li>
+ * <li>{@link #VM_CREATE_STEP} [{@code berth_vm_create_step_seconds}] each step of creating a machine (placement,
+ *     reservation, overlay, key, seed, define, start …); tag {@code step}. Where a creation's time goes.</li>
  * </ul>
  */
 public final class BerthMeters {
@@ -37,6 +39,7 @@ public final class BerthMeters {
     public static final String PROVISIONING = "berth.provisioning";
     public static final String LEASE_HELD = "berth.lease.held";
     public static final String CONSOLE_TICKETS_REFUSED = "berth.console.tickets.refused";
+    public static final String VM_CREATE_STEP = "berth.vm.create.step";
 
     /** Latency buckets from a fast local call to the longest timeouts Berth allows. */
     static final Duration[] BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100), Duration.ofMillis(250),
@@ -63,6 +66,11 @@ public final class BerthMeters {
     /** A provisioning finished (running, or given up), after {@code took}. */
     public static void provisioned(Duration took, boolean ok) {
         timer(PROVISIONING, "Provisioning of storage instances", "outcome", ok ? "ok" : "error").record(took);
+    }
+
+    /** One step of creating a machine took {@code nanos}. */
+    public static void vmCreateStep(String step, long nanos) {
+        timer(VM_CREATE_STEP, "Steps of creating a machine", "step", step).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /** A refused attempt (403, or 404 for another tenant's resource). */

@@ -51,6 +51,16 @@ public final class Creation {
         return tenantSlug + "." + name;
     }
 
+    /** The overlay volume of a machine: named by its domain UUID, so the name is known before it exists. */
+    public static String overlayVolume(String domainUuid) {
+        return domainUuid + ".qcow2";
+    }
+
+    /** The NoCloud seed volume of a machine, named like its overlay. */
+    public static String seedVolume(String domainUuid) {
+        return domainUuid + "-seed.iso";
+    }
+
     /** A size: vCPUs, memory, disk. */
     public record Size(int vcpus, long memoryBytes, long diskBytes) {
     }

@@ -3,6 +3,7 @@ package dev.berth.compute;
 import dev.berth.audit.Actor;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.Outcome;
+import dev.berth.common.BerthMeters;
 import dev.berth.common.ByteSize;
 import dev.berth.common.ConflictException;
 import dev.berth.common.Errors;
@@ -67,6 +68,8 @@ public class MachineCreation {
     SeedImage seeds;
 
     private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
+    /** Creations this replica is working on, completed when each ends (a waiting progress request wakes up). */
+    private final java.util.concurrent.ConcurrentMap<Long, CompletableFuture<Void>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Schema(description = "A machine to create from an image, of a flavour's size")
     public record CreateRequest(@Schema(examples = "web-1") String name, @Schema(examples = "debian-12") String image,
@@ -99,6 +102,7 @@ public class MachineCreation {
         if (in == null) {
             throw InvalidInputException.of("name", "is required");
         }
+        Laps laps = new Laps();
         var errors = new Errors();
         String name = in.name() == null ? null : in.name().trim();
         Creation.nameRefusal(name).ifPresent(m -> errors.add("name", m));
@@ -140,22 +144,35 @@ public class MachineCreation {
         String target = name + " (" + imageName + ", " + f.name() + ")";
         // Placement asks the hosts (seconds at most) before the lock: other requests of the tenant do not wait on hosts.
         Map<Long, MachineImage> byHost = images.stream().collect(Collectors.toMap(i -> i.hostId, Function.identity(), (a, b) -> a));
+        laps.lap("validate");
         Creation.Placement placement = place(byHost.keySet(), size);
+        laps.lap("place");
         if (placement.hostId() == null) {
             String reason = "No KVM host can take " + name + ": " + placement.why() + ".";
             audit.record(actor.username(), slug, "vm.create", target, Outcome.FAILED, reason, actor.requestId());
             throw new ConflictException(reason);
         }
         MachineImage image = byHost.get(placement.hostId());
-        long id = locks.exclusive(tenantId, () -> reserve(actor, slug, tenantId, name, image, f, size, target, bucket,
+        VmAssignment reserved = locks.exclusive(tenantId, () -> reserve(actor, slug, tenantId, name, image, f, size, target, bucket,
                 Boolean.TRUE.equals(in.readOnly())));
-        audit.record(actor.username(), slug, "vm.create", target + " on " + hosts.get(image.hostId).name(), Outcome.OK,
-                "reserved; creating", actor.requestId());
-        CompletableFuture.runAsync(() -> provision(actor, slug, id, sshKey), work);
-        return progress(slug, id);
+        long id = reserved.id;
+        laps.lap("reserve");
+        HostView host = hosts.get(image.hostId);
+        audit.record(actor.username(), slug, "vm.create", target + " on " + host.name(), Outcome.OK, "reserved; creating", actor.requestId());
+        laps.lap("audit-reserved");
+        // The host work gets what this request read (row, image, host): nothing is read twice on the way to running.
+        Progress p = progressOf(reserved, image.name, host.name());
+        long submitted = System.nanoTime();
+        inFlight.put(id, new CompletableFuture<>());
+        CompletableFuture.runAsync(() -> {
+            BerthMeters.vmCreateStep("handoff", System.nanoTime() - submitted);
+            provision(actor, slug, reserved, image, host, sshKey);
+        }, work);
+        laps.lap("answer");
+        return p;
     }
 
-    private long reserve(Actor actor, String slug, long tenantId, String name, MachineImage image, Catalog.FlavourView f,
+    private VmAssignment reserve(Actor actor, String slug, long tenantId, String name, MachineImage image, Catalog.FlavourView f,
                          Creation.Size size, String target, String bucket, boolean readOnly) {
         TenantUsage now = tenants.usage(slug);
         Optional<String> refusal = Creation.quotaRefusal(slug, tenants.quota(slug), now, size);
@@ -180,13 +197,14 @@ public class MachineCreation {
             a.madeByBerth = true;
             a.status = Creation.Status.CREATING.name();
             a.step = Creation.Step.RESERVED.name();
+            a.stepAt = a.assignedAt;
             a.imageId = image.id;
             a.flavourName = f.name();
             a.pool = image.pool;
             a.bucket = bucket;
             a.bucketReadOnly = readOnly;
             a.persist();
-            return a.id;
+            return a;
         });
     }
 
@@ -221,57 +239,138 @@ public class MachineCreation {
         return Creation.place(candidates, size, config.cpuOvercommit());
     }
 
-    /** The host work, step by step; each step is recorded before the next begins. */
-    void provision(Actor actor, String slug, long id, String sshKey) {
-        VmAssignment a = row(id);
-        Endpoint endpoint = hosts.endpoint(a.hostId);
-        HostView host = hosts.get(a.hostId);
-        MachineImage image = QuarkusTransaction.requiringNew().call(() -> MachineImage.<MachineImage>findById(a.imageId));
-        String overlay = a.domainUuid + ".qcow2";
-        String seed = a.domainUuid + "-seed.iso";
-        String[] key = {null};
+    /**
+     * The host work. The seed branch (the machine's key in MinIO, the ISO from genisoimage, its volume and upload) does
+     * not need the disk, so it runs beside the overlay's creation; the definition waits for both. Steps are recorded as
+     * they finish (never backwards), each with its time, so that an interrupted creation is recognised by its age
+     * ({@link CreationRecovery}). The row is finished only while it is still CREATING: if the recovery pass gave it
+     * up meanwhile, this undoes what it made instead.
+     */
+    void provision(Actor actor, String slug, VmAssignment a, MachineImage image, HostView host, String sshKey) {
+        long id = a.id;
         try {
-            var base = hypervisor.volume(endpoint, image.pool, image.volume, config.callTimeout())
-                    .orElseThrow(() -> new HypervisorException("the image's volume " + image.pool + "/" + image.volume + " is gone from " + host.name()));
-            Hypervisor.Volume disk = hypervisor.createVolume(endpoint, image.pool,
-                    MachineXml.overlayVolume(overlay, a.diskBytes, base.path(), image.format), config.actionTimeout());
-            QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("overlayVolume = ?1, step = ?2 where id = ?3",
-                    overlay, Creation.Step.DISK.name(), id));
-            MachineXml.Network network = MachineXml.network(host.labels());
-            String seedPath = null;
-            if (a.bucket != null || (sshKey != null && image.cloudInit)) {
-                Seeded s = seed(actor, slug, a, host, endpoint, image.pool, seed, sshKey, key);
-                seedPath = s.path();
-                network = s.network();
+            provisionSteps(actor, slug, a, image, host, sshKey);
+        } finally {
+            CompletableFuture<Void> done = inFlight.remove(id);
+            if (done != null) {
+                done.complete(null);
             }
+        }
+    }
+
+    private void provisionSteps(Actor actor, String slug, VmAssignment a, MachineImage image, HostView host, String sshKey) {
+        Laps laps = new Laps();
+        long id = a.id;
+        Endpoint endpoint = hosts.endpoint(a.hostId);
+        String overlay = Creation.overlayVolume(a.domainUuid);
+        String seed = Creation.seedVolume(a.domainUuid);
+        String[] key = {null};
+        laps.lap("load");
+        CompletableFuture<Seeded> seeding = CompletableFuture.completedFuture(null);
+        try {
+            if (a.bucket != null || (sshKey != null && image.cloudInit)) {
+                seeding = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return seed(actor, slug, a, host, endpoint, image.pool, seed, sshKey, key, new Laps());
+                    } catch (HypervisorException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, work);
+            }
+            // The image's path as registered; only when libvirt refuses the overlay is the base looked up, for the reason.
+            String basePath = image.volumePath;
+            Hypervisor.Volume disk;
+            try {
+                disk = hypervisor.createVolume(endpoint, image.pool,
+                        MachineXml.overlayVolume(overlay, a.diskBytes, basePath, image.format), config.actionTimeout());
+            } catch (HypervisorException e) {
+                if (hypervisor.volume(endpoint, image.pool, image.volume, config.callTimeout()).isEmpty()) {
+                    throw new HypervisorException("the image's volume " + image.pool + "/" + image.volume + " is gone from " + host.name(), e);
+                }
+                throw e;
+            }
+            laps.lap("overlay");
+            advance(id, Creation.Step.DISK, "overlayVolume", overlay);
+            laps.lap("record-disk");
+            Seeded s = await(seeding);
+            laps.lap("await-seed");
+            String seedPath = s == null ? null : s.path();
+            MachineXml.Network network = s == null ? MachineXml.network(host.labels()) : s.network();
             var spec = new MachineXml.DomainSpec(MachineXml.domainType(host.uri(), host.labels()), Creation.domainName(slug, a.name),
-                    a.domainUuid, slug, a.name, a.vcpus, a.memoryBytes, disk.path(), base.path(), seedPath, network,
+                    a.domainUuid, slug, a.name, a.vcpus, a.memoryBytes, disk.path(), basePath, seedPath, network,
                     image.kernel == null ? null : new MachineXml.KernelBoot(image.kernel, image.initrd, image.cmdline));
             hypervisor.define(endpoint, MachineXml.domain(spec), config.actionTimeout());
-            step(id, Creation.Step.DEFINED);
+            laps.lap("define");
+            advance(id, Creation.Step.DEFINED);
+            laps.lap("record-defined");
             hypervisor.act(endpoint, a.domainUuid, PowerAction.START, config.actionTimeout());
+            laps.lap("start");
             Instant started = Instant.now();
-            QuarkusTransaction.requiringNew().run(() -> VmAssignment.update(
-                    "step = ?1, status = ?2, runningSince = ?3, runningSinceExact = true where id = ?4",
-                    Creation.Step.STARTED.name(), Creation.Status.READY.name(), started, id));
+            int finished = QuarkusTransaction.requiringNew().call(() -> VmAssignment.update(
+                    "step = ?1, status = ?2, runningSince = ?3, runningSinceExact = true, stepAt = ?3 where id = ?4 and status = ?5 and lastError is null",
+                    Creation.Step.STARTED.name(), Creation.Status.READY.name(), started, id, Creation.Status.CREATING.name()));
+            if (finished == 0) {
+                throw new GivenUp();
+            }
+            laps.lap("record-ready");
             machines.forget(endpoint);
             audit.record(actor.username(), slug, "vm.create", a.name + " on " + host.name(), Outcome.OK, "running", actor.requestId());
+            laps.lap("audit-running");
         } catch (HypervisorException | RuntimeException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            LOG.debugf("creating machine %d failed: %s", id, reason);
+            awaitQuietly(seeding); // what the seed branch makes must exist before it is undone
+            String reason = e instanceof GivenUp ? null : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            LOG.debugf("creating machine %d failed: %s", id, reason == null ? "given up by the recovery pass" : reason);
             undoOnHost(endpoint, a.domainUuid, image.pool, overlay, seed);
             if (key[0] != null) {
                 try {
                     buckets.revokeAny(actor, slug, key[0]);
+                } catch (dev.berth.common.NotFoundException gone) {
+                    // revoked already (by the recovery pass)
                 } catch (RuntimeException revoke) {
                     LOG.warnf("could not revoke key %s of failed machine %d: %s", key[0], id, revoke.getMessage());
                 }
             }
-            QuarkusTransaction.requiringNew().run(() -> VmAssignment.update(
-                    "status = ?1, lastError = ?2, overlayVolume = null, seedVolume = null, accessKey = null where id = ?3",
-                    Creation.Status.FAILED.name(), truncate(reason), id));
             machines.forget(endpoint);
+            if (reason == null) { // the recovery pass recorded and audited the outcome
+                return;
+            }
+            int failed = QuarkusTransaction.requiringNew().call(() -> VmAssignment.update(
+                    "status = ?1, lastError = ?2, overlayVolume = null, seedVolume = null, accessKey = null, stepAt = ?3"
+                            + " where id = ?4 and status = ?5 and lastError is null",
+                    Creation.Status.FAILED.name(), truncate(reason), Instant.now(), id, Creation.Status.CREATING.name()));
+            if (failed == 0) { // the recovery pass has it, and records the outcome
+                return;
+            }
             audit.record(actor.username(), slug, "vm.create", a.name + " on " + host.name(), Outcome.FAILED, reason, actor.requestId());
+        }
+    }
+
+    /** The row stopped being CREATING under a running creation: the recovery pass gave it up. */
+    private static final class GivenUp extends RuntimeException {
+        GivenUp() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static Seeded await(CompletableFuture<Seeded> seeding) throws HypervisorException {
+        try {
+            return seeding.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof HypervisorException h) {
+                throw h;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<Seeded> seeding) {
+        try {
+            seeding.join();
+        } catch (RuntimeException ignored) {
+            // its failure is the creation's, or is reported by the step that failed first
         }
     }
 
@@ -283,7 +382,7 @@ public class MachineCreation {
      * NoCloud seed volume holding it. The secret goes from the key's creation into the seed and nowhere else.
      */
     private Seeded seed(Actor actor, String slug, VmAssignment a, HostView host, Endpoint endpoint, String pool, String seed,
-                        String sshKey, String[] key) throws HypervisorException {
+                        String sshKey, String[] key, Laps laps) throws HypervisorException {
         CloudInit.Mount mount = null;
         MachineXml.Network network = MachineXml.network(host.labels());
         if (a.bucket != null) {
@@ -291,6 +390,7 @@ public class MachineCreation {
                     a.bucketReadOnly ? "read-only" : "read-write", null, "machine " + a.name));
             key[0] = created.key().accessKey();
             QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("accessKey = ?1 where id = ?2", key[0], a.id));
+            laps.lap("key");
             String fstab = created.mount().stream().filter(t -> t.tool().equals("s3fs")).flatMap(t -> t.snippets().stream())
                     .filter(sn -> sn.id().equals("s3fs-fstab")).map(dev.berth.storage.key.MountInstructions.Snippet::text).findFirst()
                     .orElseThrow(() -> new IllegalStateException("the key's instructions have no s3fs fstab line"));
@@ -304,21 +404,25 @@ public class MachineCreation {
             mount = new CloudInit.Mount(a.bucket, key[0], created.secretKey(), a.bucketReadOnly, fstab,
                     dev.berth.storage.key.MountInstructions.CONFIG_DIR + "/" + a.bucket + ".passwd-s3fs", tls.caPem(), relay);
         }
+        laps.lap("seed-data");
         byte[] iso;
         try {
             iso = seeds.build(CloudInit.userData(a.name, sshKey, mount), CloudInit.metaData(a.domainUuid, a.name));
         } catch (java.io.IOException e) {
             throw new HypervisorException("could not build the first-boot seed: " + e.getMessage(), e);
         }
+        laps.lap("seed-iso");
         Hypervisor.Volume v = hypervisor.createVolume(endpoint, pool, MachineXml.rawVolume(seed, iso.length), config.actionTimeout());
-        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("seedVolume = ?1 where id = ?2", seed, a.id));
+        laps.lap("seed-volume");
         hypervisor.upload(endpoint, pool, seed, iso, config.actionTimeout());
-        step(a.id, Creation.Step.SEED);
+        laps.lap("seed-upload");
+        advance(a.id, Creation.Step.SEED, "seedVolume", seed);
+        laps.lap("record-seed");
         return new Seeded(v.path(), network);
     }
 
     /** Best effort: what could not be removed is named in the log (the delete of the row retries it). */
-    private void undoOnHost(Endpoint endpoint, String uuid, String pool, String overlay, String seed) {
+    void undoOnHost(Endpoint endpoint, String uuid, String pool, String overlay, String seed) {
         try {
             hypervisor.undefine(endpoint, uuid, config.actionTimeout());
         } catch (HypervisorException e) {
@@ -337,6 +441,42 @@ public class MachineCreation {
 
     // ------------------------------------------------------------------ progress and delete
 
+    /** Whether this replica is creating that machine now (the recovery pass leaves it alone). */
+    boolean creatingHere(long id) {
+        return inFlight.containsKey(id);
+    }
+
+    /**
+     * As {@link #progress(String, long)}, but while the machine is being created waits up to {@code wait} for it to be
+     * done (READY or FAILED): a script learns the outcome the moment it is known instead of polling for it.
+     */
+    public Progress progress(String slug, long id, java.time.Duration wait) {
+        Progress p = progress(slug, id);
+        if (!p.inProgress() || wait.isZero()) {
+            return p;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        CompletableFuture<Void> done = inFlight.get(id);
+        try {
+            if (done != null) {
+                done.get(wait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } else { // another replica (or none any more) creates it: ask the database now and then
+                while (System.nanoTime() < deadline && Creation.Status.CREATING.name().equals(row(id).status)) {
+                    Thread.sleep(Math.max(1, Math.min(250, (deadline - System.nanoTime()) / 1_000_000)));
+                }
+            }
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // still creating: the answer says so
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        VmAssignment now = row(id);
+        if (now == null) {
+            throw new dev.berth.common.NotFoundException("There is no machine " + id + ".");
+        }
+        return QuarkusTransaction.requiringNew().call(() -> progressOf(now));
+    }
+
     public Progress progress(String slug, long id) {
         VmAssignment a = machines.owned(slug, id);
         if (!a.madeByBerth) {
@@ -347,18 +487,25 @@ public class MachineCreation {
 
     Progress progressOf(VmAssignment a) {
         MachineImage image = a.imageId == null ? null : QuarkusTransaction.joiningExisting().call(() -> MachineImage.<MachineImage>findById(a.imageId));
+        return progressOf(a, image == null ? null : image.name, hosts.get(a.hostId).name());
+    }
+
+    private Progress progressOf(VmAssignment a, String imageName, String hostName) {
         boolean failed = Creation.Status.FAILED.name().equals(a.status);
         // the seed step shows only when there is a bucket or key to hand to the guest
         List<Creation.Step> shown = Arrays.stream(Creation.Step.values()).filter(s -> s != Creation.Step.SEED || a.bucket != null).toList();
         Creation.Step at = a.step == null ? Creation.Step.RESERVED : Creation.Step.valueOf(a.step);
-        int done = shown.indexOf(at);
+        int done = -1; // the last shown step at or before the recorded one (a seed for an SSH key only is not shown)
+        for (int i = 0; i < shown.size() && shown.get(i).ordinal() <= at.ordinal(); i++) {
+            done = i;
+        }
         var steps = new ArrayList<StepView>();
         for (int i = 0; i < shown.size(); i++) {
             String state = i <= done ? "done" : i == done + 1 ? (failed ? "failed" : "current") : "pending";
             steps.add(new StepView(shown.get(i).name().toLowerCase(java.util.Locale.ROOT), shown.get(i).label, state));
         }
-        return new Progress(a.id, a.name, a.status, a.step, steps, a.lastError, image == null ? null : image.name, a.flavourName,
-                a.vcpus, a.memoryBytes, a.diskBytes, hosts.get(a.hostId).name(), a.bucket, a.bucketReadOnly, a.accessKey);
+        return new Progress(a.id, a.name, a.status, a.step, steps, a.lastError, imageName, a.flavourName,
+                a.vcpus, a.memoryBytes, a.diskBytes, hostName, a.bucket, a.bucketReadOnly, a.accessKey);
     }
 
     /**
@@ -415,15 +562,29 @@ public class MachineCreation {
         audit.record(actor.username(), slug, "vm.delete", a.name + " (" + a.domainUuid + ")", Outcome.OK, null, actor.requestId());
     }
 
-    private static VmAssignment row(long id) {
+    static VmAssignment row(long id) {
         return QuarkusTransaction.requiringNew().call(() -> VmAssignment.<VmAssignment>findById(id));
     }
 
-    private static void step(long id, Creation.Step step) {
-        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update("step = ?1 where id = ?2", step.name(), id));
+    /** Records a finished step, never going back (the disk and the seed finish in either order), and when. */
+    private static void advance(long id, Creation.Step step) {
+        advance(id, step, null, null);
     }
 
-    private static String truncate(String s) {
+    /** As {@link #advance(long, Creation.Step)}, recording also what the step made (a volume's name) in {@code column}. */
+    private static void advance(long id, Creation.Step step, String column, String made) {
+        List<String> before = Arrays.stream(Creation.Step.values()).filter(s -> s.ordinal() < step.ordinal()).map(Enum::name).toList();
+        String also = column == null ? "" : ", " + column + " = :made";
+        var params = io.quarkus.panache.common.Parameters.with("step", step.name()).and("at", Instant.now()).and("id", id).and("before", before);
+        if (made != null) {
+            params = params.and("made", made);
+        }
+        var p = params;
+        QuarkusTransaction.requiringNew().run(() -> VmAssignment.update(
+                "step = case when step in :before then :step else step end, stepAt = :at" + also + " where id = :id", p));
+    }
+
+    static String truncate(String s) {
         return s.length() > 1900 ? s.substring(0, 1900) + "…" : s;
     }
 }

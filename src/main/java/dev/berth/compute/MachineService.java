@@ -389,7 +389,9 @@ public class MachineService implements UsageSource, HostResidents {
 
     @Override
     public TenantUsage usage(long tenantId) {
-        List<VmAssignment> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>list("tenantId", tenantId));
+        // A creation that failed was undone on its host: its row stays to say why, holding no quota.
+        List<VmAssignment> mine = QuarkusTransaction.joiningExisting().call(() -> VmAssignment.<VmAssignment>list(
+                "tenantId = ?1 and (status is null or status <> ?2)", tenantId, Creation.Status.FAILED.name()));
         return new TenantUsage(mine.size(), mine.stream().mapToInt(a -> a.vcpus).sum(),
                 mine.stream().mapToLong(a -> a.memoryBytes).sum(), 0, 0, 0, mine.stream().mapToLong(a -> a.diskBytes).sum());
     }

@@ -49,6 +49,9 @@ public class VmAssignment extends PanacheEntityBase {
     public String status;
     /** The creation step in progress or last done ({@link Creation.Step}). */
     public String step;
+    /** When the creation last finished a step (or was reserved): a CREATING row that stays quiet too long was interrupted. */
+    @Column(name = "step_at")
+    public Instant stepAt;
     @Column(name = "last_error")
     public String lastError;
     @Column(name = "disk_bytes", nullable = false)

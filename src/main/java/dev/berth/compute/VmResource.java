@@ -68,9 +68,27 @@ public class VmResource {
 
     @GET
     @Path("{id}/creation")
-    @Operation(summary = "How creating a machine Berth makes goes: status, steps, the reason of a failure")
-    public MachineCreation.Progress creation(@PathParam("id") long id) {
-        return creation.progress(tenant(), id);
+    @Operation(summary = "How creating a machine Berth makes goes: status, steps, the reason of a failure",
+            description = "wait (0-30 seconds, default 0): while the machine is being created, answer as soon as it is READY "
+                    + "or FAILED, or after that many seconds with its progress so far.")
+    @io.smallrye.common.annotation.RunOnVirtualThread // a waiting request holds no worker thread
+    public MachineCreation.Progress creation(@PathParam("id") long id, @QueryParam("wait") String wait) {
+        return creation.progress(tenant(), id, java.time.Duration.ofSeconds(waitSeconds(wait)));
+    }
+
+    private static int waitSeconds(String wait) {
+        if (wait == null || wait.isBlank()) {
+            return 0;
+        }
+        try {
+            int s = Integer.parseInt(wait.trim());
+            if (s >= 0 && s <= 30) {
+                return s;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw dev.berth.common.InvalidInputException.of("wait", "give whole seconds from 0 to 30");
     }
 
     @jakarta.ws.rs.DELETE

@@ -122,6 +122,12 @@ class SelfServiceApiTest {
         as(DemoUser.CAROL).body(q).put("/api/v1/admin/tenants/acme/quota").then().statusCode(200);
     }
 
+    /** Six characters for a machine name (a-z0-9), whatever the length of {@code unique}'s. */
+    static String suffix() {
+        String n = Long.toString(System.nanoTime(), 36);
+        return n.substring(n.length() - 6);
+    }
+
     static JsonPath usage() {
         return as(DemoUser.ALICE).get("/api/v1/quota").then().statusCode(200).extract().jsonPath();
     }
@@ -180,6 +186,21 @@ class SelfServiceApiTest {
         assertEquals(diskBefore, usage().getLong("usage.diskBytes"), "quota freed");
         as(DemoUser.CAROL).get("/api/v1/admin/audit?action=vm.delete&size=5").then().statusCode(200)
                 .body("items.target", hasItem(containsString(name)));
+    }
+
+    @Test
+    void followingACreationWithWaitAnswersOnceItIsDone() {
+        quota("1000", "1 TiB");
+        String name = "wait-" + suffix();
+        int id = create(DemoUser.ALICE, name, image, small).then().statusCode(202).extract().path("id");
+        // one request, no polling: it returns when the machine runs
+        as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation?wait=30").then().statusCode(200)
+                .body("status", equalTo("READY")).body("steps.state", org.hamcrest.Matchers.everyItem(equalTo("done")));
+        as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation?wait=31").then().statusCode(400)
+                .body("errors[0].field", equalTo("wait"));
+        as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation?wait=soon").then().statusCode(400);
+        as(DemoUser.BOB).get("/api/v1/vms/" + id + "/creation?wait=5").then().statusCode(404);
+        as(DemoUser.ALICE).delete("/api/v1/vms/" + id + "?confirm=" + name).then().statusCode(204);
     }
 
     @Test

@@ -50,12 +50,16 @@ class VmCreateBenchmark {
             SelfServiceQemuTest.virsh("vol-create-as", pool, "base.qcow2", "64M", "--format", "qcow2");
             as(DemoUser.ALICE).get("/api/v1/me").then().statusCode(200);
             MachinesApiTest.generousQuota("acme");
+            // the bucket variant: the machine's own key (MinIO) and a NoCloud seed (genisoimage, upload into the pool)
+            dev.berth.support.Storage.ready("acme");
+            String bucket = unique("bench-vm");
+            dev.berth.support.Storage.bucket(DemoUser.ALICE, bucket);
             host = as(DemoUser.CAROL).body(Map.of("name", unique("bench-qemu"), "kind", "KVM", "uri", URI, "labels", "virt=qemu"))
                     .post("/api/v1/admin/hosts").then().statusCode(201).extract().path("id");
             as(DemoUser.CAROL).post("/api/v1/admin/hosts/" + host + "/probe").then().statusCode(200).body("status", equalTo("up"));
             String imageName = unique("bench-empty");
             image = as(DemoUser.CAROL).body(Map.of("name", imageName, "os", "none", "minDisk", "64M", "minMemory", "64M",
-                    "cloudInit", false, "hostId", host, "pool", pool, "volume", "base.qcow2")).post("/api/v1/admin/images")
+                    "cloudInit", true, "hostId", host, "pool", pool, "volume", "base.qcow2")).post("/api/v1/admin/images")
                     .then().statusCode(201).extract().path("id");
             String flavourName = unique("bench-tiny");
             flavour = as(DemoUser.CAROL).body(Map.of("name", flavourName, "vcpus", "1", "memory", "128 MiB", "disk", "1 GiB"))
@@ -63,24 +67,23 @@ class VmCreateBenchmark {
             Endpoint endpoint = hostService.endpoint(host);
             String basePath = dir.resolve("base.qcow2").toString();
             var api = new ArrayList<Double>();
+            var apiPost = new ArrayList<Double>();
+            var bucketed = new ArrayList<Double>();
             var raw = new ArrayList<Double>();
+            Map<String, double[]> stepsPlain = new java.util.TreeMap<>();
+            Map<String, double[]> stepsBucket = new java.util.TreeMap<>();
             for (int r = -1; r < ROUNDS; r++) { // round -1 warms both paths up and is not counted
-                String name = "b" + r + "-" + unique("x").substring(2, 7).replaceAll("[^a-z0-9]", "a");
-                long t0 = System.nanoTime();
-                int id = as(DemoUser.ALICE).body(Map.of("name", name, "image", imageName, "flavour", flavourName))
-                        .post("/api/v1/vms").then().statusCode(202).extract().path("id");
-                while (true) {
-                    String status = as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation").then().extract().path("status");
-                    if (!"CREATING".equals(status)) {
-                        if (!"READY".equals(status)) {
-                            throw new AssertionError("creation " + status);
-                        }
-                        break;
-                    }
-                    Thread.sleep(10);
+                var before = steps();
+                double[] plain = postToRunning(imageName, flavourName, null, "b" + r);
+                if (r >= 0) {
+                    add(stepsPlain, before, steps());
                 }
-                double apiMs = (System.nanoTime() - t0) / 1e6;
-                as(DemoUser.ALICE).delete("/api/v1/vms/" + id + "?confirm=" + name).then().statusCode(204);
+                before = steps();
+                double[] withBucket = postToRunning(imageName, flavourName, bucket, "k" + r);
+                if (r >= 0) {
+                    add(stepsBucket, before, steps());
+                }
+                double apiMs = plain[0];
 
                 String uuid = UUID.randomUUID().toString();
                 long t1 = System.nanoTime();
@@ -95,6 +98,8 @@ class VmCreateBenchmark {
                 hypervisor.deleteVolume(endpoint, pool, uuid + ".qcow2", Duration.ofSeconds(30));
                 if (r >= 0) {
                     api.add(apiMs);
+                    apiPost.add(plain[1]);
+                    bucketed.add(withBucket[0]);
                     raw.add(rawMs);
                 }
             }
@@ -107,8 +112,15 @@ class VmCreateBenchmark {
                     {"benchmark": "vm-create", "rounds": %d, "libvirt": "%s", "image": "empty qcow2 64 MiB, overlay 1 GiB", "flavour": "1 vCPU, 128 MiB (TCG)",
                      "postToRunningMs": %s, "rawVolumeDefineStartMs": %s,
                      "postToRunningMedianMs": %.1f, "rawMedianMs": %.1f, "ratio": %.2f, "firstBootFileMs": null,
+                     "pairedRatioMedian": %.2f,
+                     "postAnsweredMs": %s, "postAnsweredMedianMs": %.1f,
+                     "withBucketPostToRunningMs": %s, "withBucketMedianMs": %.1f, "withBucketRatio": %.2f,
+                     "stepsMeanMs": %s,
+                     "stepsMeanMsWithBucket": %s,
                      "loadavgAfter": "%s"}
-                    """.formatted(ROUNDS, URI, api, raw, apiMedian, rawMedian, apiMedian / rawMedian, load));
+                    """.formatted(ROUNDS, URI, api, raw, apiMedian, rawMedian, apiMedian / rawMedian,
+                    median(java.util.stream.IntStream.range(0, api.size()).mapToObj(i -> api.get(i) / raw.get(i)).toList()), apiPost, median(apiPost),
+                    bucketed, median(bucketed), median(bucketed) / rawMedian, json(stepsPlain), json(stepsBucket), load));
             System.out.println(Files.readString(out));
         } finally {
             var creation = io.quarkus.arc.Arc.container().instance(MachineCreation.class).get();
@@ -128,6 +140,53 @@ class VmCreateBenchmark {
             new ProcessBuilder("virsh", "-q", "-c", URI, "pool-destroy", pool).start().waitFor();
             new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
         }
+    }
+
+    /** POST, then the creation asked until it is no longer CREATING; returns {POST → READY, POST answered} in ms. */
+    static double[] postToRunning(String image, String flavour, String bucket, String prefix) throws Exception {
+        String name = prefix + "-" + SelfServiceApiTest.suffix();
+        var body = new java.util.HashMap<String, Object>(Map.of("name", name, "image", image, "flavour", flavour));
+        if (bucket != null) {
+            body.put("bucket", bucket);
+        }
+        long t0 = System.nanoTime();
+        int id = as(DemoUser.ALICE).body(body).post("/api/v1/vms").then().statusCode(202).extract().path("id");
+        double posted = (System.nanoTime() - t0) / 1e6;
+        while (true) { // the creation answers the moment it is done (wait), so there is no polling delay to measure
+            String status = as(DemoUser.ALICE).get("/api/v1/vms/" + id + "/creation?wait=30").then().extract().path("status");
+            if (!"CREATING".equals(status)) {
+                if (!"READY".equals(status)) {
+                    throw new AssertionError("creation " + status);
+                }
+                break;
+            }
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        as(DemoUser.ALICE).delete("/api/v1/vms/" + id + "?confirm=" + name).then().statusCode(204);
+        return new double[] {ms, posted};
+    }
+
+    /** Per step of berth_vm_create_step_seconds: {count, total ms} now. */
+    static Map<String, double[]> steps() {
+        var out = new java.util.HashMap<String, double[]>();
+        for (var t : dev.berth.common.BerthMeters.registry().find(dev.berth.common.BerthMeters.VM_CREATE_STEP).timers()) {
+            out.merge(t.getId().getTag("step"), new double[] {t.count(), t.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e6},
+                    (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+        }
+        return out;
+    }
+
+    static void add(Map<String, double[]> into, Map<String, double[]> before, Map<String, double[]> after) {
+        after.forEach((step, v) -> {
+            double[] b = before.getOrDefault(step, new double[2]);
+            into.merge(step, new double[] {v[0] - b[0], v[1] - b[1]}, (x, y) -> new double[] {x[0] + y[0], x[1] + y[1]});
+        });
+    }
+
+    static String json(Map<String, double[]> steps) {
+        return steps.entrySet().stream().filter(e -> e.getValue()[0] > 0)
+                .map(e -> "\"%s\": %.1f".formatted(e.getKey(), e.getValue()[1] / e.getValue()[0]))
+                .collect(java.util.stream.Collectors.joining(", ", "{", "}"));
     }
 
     static double median(List<Double> values) {
