@@ -121,7 +121,7 @@ class GuestBootTest {
             S3 berthSide = S3.as(endpoint, reader.getString("key.accessKey"), reader.getString("secretKey"));
             JsonPath before = SelfServiceApiTest.usage();
 
-            String name = "g-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+            String name = "g-" + SelfServiceApiTest.suffix();
             String object = "hello-from-" + name;
             long t0 = System.nanoTime();
             int id = as(DemoUser.ALICE).body(Map.of("name", name, "image", imageName, "flavour", flavourName, "bucket", bucket))

@@ -159,7 +159,7 @@ class SelfServiceApiTest {
     void aTenantCreatesAMachineAndDeletesItAndItsDisk() throws Exception {
         quota("1000", "1 TiB");
         long diskBefore = usage().getLong("usage.diskBytes");
-        String name = "web-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+        String name = "web-" + SelfServiceApiTest.suffix();
         int id = create(DemoUser.ALICE, name, image, acmeOnly).then().statusCode(202)
                 .body("status", equalTo("CREATING")).body("name", equalTo(name)).extract().path("id");
         JsonPath done = ready(DemoUser.ALICE, id);
@@ -207,7 +207,7 @@ class SelfServiceApiTest {
     void beyondTheDiskQuotaIsRefusedWithTheReason() {
         long used = usage().getLong("usage.diskBytes");
         quota("1000", (used + 6 * GIB) + "");
-        String name = "big-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+        String name = "big-" + SelfServiceApiTest.suffix();
         create(DemoUser.ALICE, name, image, acmeOnly).then().statusCode(409)
                 .body("detail", containsString("of disk (quota")).body("detail", containsString(name.isEmpty() ? "" : "acme"));
         quota("1000", "1 TiB");
@@ -237,7 +237,7 @@ class SelfServiceApiTest {
         var down = Map.of("name", a.name(), "kind", "KVM", "uri", "qemu+tcp://127.0.0.1:1/system");
         as(DemoUser.CAROL).body(down).put("/api/v1/admin/hosts/" + hostA).then().statusCode(200);
         try {
-            String name = "pl-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+            String name = "pl-" + SelfServiceApiTest.suffix();
             int id = create(DemoUser.ALICE, name, image, small).then().statusCode(202).extract().path("id");
             assertEquals("READY", ready(DemoUser.ALICE, id).getString("status"));
             as(DemoUser.ALICE).get("/api/v1/vms/" + id).then().body("machine.hostId", equalTo(hostB));

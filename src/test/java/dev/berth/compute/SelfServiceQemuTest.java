@@ -89,7 +89,7 @@ class SelfServiceQemuTest {
             flavour = as(DemoUser.CAROL).body(Map.of("name", flavourName, "vcpus", "1", "memory", "128 MiB", "disk", "1 GiB"))
                     .post("/api/v1/admin/flavours").then().statusCode(201).extract().path("id");
 
-            String name = "vm-" + unique("x").substring(2, 8).replaceAll("[^a-z0-9]", "a");
+            String name = "vm-" + SelfServiceApiTest.suffix();
             var created = as(DemoUser.ALICE).body(Map.of("name", name, "image", imageName, "flavour", flavourName, "bucket", bucket))
                     .post("/api/v1/vms").then().statusCode(202).extract();
             int id = created.path("id");
