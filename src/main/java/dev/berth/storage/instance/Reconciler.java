@@ -486,7 +486,7 @@ public class Reconciler {
 
     /** Still ready, with what went wrong noted (audited when new); the next pass that reaches the engine clears it. */
     private void serving(InstanceRow r, String slug, String note) {
-        String message = note.length() > 1900 ? note.substring(0, 1899) + "…" : note;
+        String message = fitted(note);
         try {
             claims.write(r.id(), i -> {
                 i.status = InstanceStatus.READY;
@@ -501,8 +501,13 @@ public class Reconciler {
         LOG.warnf("storage instance %d (%s): %s", r.id(), slug, message);
     }
 
+    /** last_error holds 2,000 characters. */
+    private static String fitted(String message) {
+        return message.length() > 1900 ? message.substring(0, 1899) + "…" : message;
+    }
+
     private void failed(InstanceRow r, String slug, InstanceStatus status, String error) {
-        String message = error == null ? status.label() : error.length() > 1900 ? error.substring(0, 1899) + "…" : error;
+        String message = error == null ? status.label() : fitted(error);
         try {
             claims.write(r.id(), i -> {
                 i.status = status;
