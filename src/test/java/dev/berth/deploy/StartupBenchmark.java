@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * How fast the packaged portal starts, with the JDK's AOT cache ({@code -XX:AOTCache=app.aot}, trained by
  * {@code ./berth run}'s training run) and without it, in the same run, interleaved: from process start to the first
- * {@code 200} of {@code /q/health/ready}, and the resident set size then. Each variant keeps its own H2 database
+ * {@code 200} of {@code /q/health/ready}, and the resident set size then; a third variant starts with the cache and the
+ * JVM options {@code ./berth run} gives the development portal ({@code BERTH_RUN_JAVA_OPTS}). Each variant keeps its own H2 database
  * (migrated by one discarded warm-up start), as a warm {@code ./berth run} does. Phases from the no-cache log lines:
  * JVM and class loading up to Quarkus' first line, OIDC discovery, Flyway, the rest (Hibernate, REST, scheduler).
  *
@@ -40,6 +41,9 @@ class StartupBenchmark {
     static final int RUNS = 5;
     static final Path APP = Path.of("target", "quarkus-app").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The JVM options ./berth run starts the development portal with (the launcher exports them; C1 only, serial GC). */
+    static final List<String> RUN_JAVA_OPTS = List.of(System.getenv().getOrDefault("BERTH_RUN_JAVA_OPTS",
+            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").trim().split("\\s+")).stream().filter(o -> !o.isEmpty()).toList();
     static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss,SSS");
 
     record Start(long readyMillis, long rssKiB, double quarkusSeconds, Map<String, Long> phasesMillis) {
@@ -53,17 +57,21 @@ class StartupBenchmark {
         Path aotData = Files.createTempDirectory("berth-startup-aot");
         Path plainData = Files.createTempDirectory("berth-startup-plain");
         double loadBefore = loadAverage();
+        Path devData = Files.createTempDirectory("berth-startup-dev");
         var aot = new ArrayList<Start>();
         var plain = new ArrayList<Start>();
+        var dev = new ArrayList<Start>();
         try {
-            start(true, aotData, bench); // warm-up: migrates the database, fills the page cache; not counted
-            start(false, plainData, bench);
+            start(true, List.of(), aotData, bench); // warm-up: migrates the database, fills the page cache; not counted
+            start(false, List.of(), plainData, bench);
+            start(true, RUN_JAVA_OPTS, devData, bench);
             for (int i = 0; i < RUNS; i++) {
-                aot.add(start(true, aotData, bench));
-                plain.add(start(false, plainData, bench));
+                aot.add(start(true, List.of(), aotData, bench));
+                plain.add(start(false, List.of(), plainData, bench));
+                dev.add(start(true, RUN_JAVA_OPTS, devData, bench));
             }
         } finally {
-            for (Path dir : List.of(aotData, plainData)) {
+            for (Path dir : List.of(aotData, plainData, devData)) {
                 try (var files = Files.walk(dir)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
@@ -74,12 +82,15 @@ class StartupBenchmark {
                 {"benchmark": "startup", "runs_each": %d, "load_average_before": %.2f, "load_average_after": %.2f, "cpus": %d,
                  "java": "%s",
                  "with_aot_cache": {"ready_ms_median": %d, "ready_ms": %s, "rss_mib_median": %d, "quarkus_started_in_s": %s},
+                 "with_aot_cache_as_berth_run": {"jvm_options": "%s", "ready_ms_median": %d, "ready_ms": %s, "rss_mib_median": %d, "quarkus_started_in_s": %s},
                  "without_cache":  {"ready_ms_median": %d, "ready_ms": %s, "rss_mib_median": %d, "quarkus_started_in_s": %s,
                                     "phases_ms_median": %s},
                  "ratio_ready_with_to_without": %.2f}
                 """, RUNS, loadBefore, loadAfter, Runtime.getRuntime().availableProcessors(), System.getProperty("java.runtime.version"),
                 median(aot, Start::readyMillis), list(aot, Start::readyMillis), median(aot, Start::rssKiB) / 1024,
                 aot.stream().map(s -> String.valueOf(s.quarkusSeconds())).toList(),
+                String.join(" ", RUN_JAVA_OPTS), median(dev, Start::readyMillis), list(dev, Start::readyMillis),
+                median(dev, Start::rssKiB) / 1024, dev.stream().map(s -> String.valueOf(s.quarkusSeconds())).toList(),
                 median(plain, Start::readyMillis), list(plain, Start::readyMillis), median(plain, Start::rssKiB) / 1024,
                 plain.stream().map(s -> String.valueOf(s.quarkusSeconds())).toList(), phases(plain),
                 (double) median(aot, Start::readyMillis) / median(plain, Start::readyMillis));
@@ -87,14 +98,15 @@ class StartupBenchmark {
         System.out.println("BENCHMARK startup: " + json);
     }
 
-    static Start start(boolean withCache, Path data, Path logDir) throws Exception {
+    static Start start(boolean withCache, List<String> jvmOptions, Path data, Path logDir) throws Exception {
         int port = PackagedApp.freePort();
-        Path log = logDir.resolve("startup-" + (withCache ? "aot" : "plain") + ".log");
+        Path log = logDir.resolve("startup-" + (withCache ? "aot" : "plain") + (jvmOptions.isEmpty() ? "" : "-run") + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java));
         if (withCache) {
             cmd.addAll(List.of("-XX:AOTCache=app.aot", "-XX:AOTMode=on"));
         }
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port, "-jar", "quarkus-run.jar"));
         var pb = new ProcessBuilder(cmd).directory(APP.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
