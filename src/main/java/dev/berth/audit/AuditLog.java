@@ -134,10 +134,6 @@ public class AuditLog {
      * the record of the very request that carried it.
      */
     private static String truncate(String s, int max) {
-        if (s == null) {
-            return null;
-        }
-        String storable = s.indexOf('\0') < 0 ? s : s.replace("\0", "\\0");
-        return storable.length() <= max ? storable : storable.substring(0, max - 1) + "…";
+        return s == null ? null : org.apache.commons.lang3.StringUtils.abbreviate(s.replace("\0", "\\0"), "…", max);
     }
 }

@@ -585,6 +585,6 @@ public class MachineCreation {
     }
 
     static String truncate(String s) {
-        return s.length() > 1900 ? s.substring(0, 1900) + "…" : s;
+        return org.apache.commons.lang3.StringUtils.abbreviate(s, "…", 1900);
     }
 }

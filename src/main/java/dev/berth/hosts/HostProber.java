@@ -129,7 +129,7 @@ public class HostProber {
             h.probedAt = Instant.now();
             h.probeUp = facts != null;
             h.probeLatencyMs = facts != null ? facts.latencyMillis() : latency;
-            h.probeError = error == null ? null : error.length() > 2000 ? error.substring(0, 1999) + "…" : error;
+            h.probeError = org.apache.commons.lang3.StringUtils.abbreviate(error, "…", 2000);
             if (facts != null) { // a down host keeps its last known capacity
                 h.capVersion = facts.version();
                 h.capCpus = facts.cpus();

@@ -142,7 +142,7 @@ public class MinioObjectStore implements ObjectStore {
     }
 
     private static String abbreviate(String s) {
-        return s.length() > 300 ? s.substring(0, 299) + "…" : s;
+        return org.apache.commons.lang3.StringUtils.abbreviate(s, "…", 300);
     }
 
     @Override

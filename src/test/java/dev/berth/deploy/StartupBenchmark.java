@@ -41,9 +41,10 @@ class StartupBenchmark {
     static final int RUNS = 5;
     static final Path APP = Path.of("target", "quarkus-app").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    /** The JVM options ./berth run starts the development portal with (the launcher exports them; C1 only, serial GC). */
-    static final List<String> RUN_JAVA_OPTS = List.of(System.getenv().getOrDefault("BERTH_RUN_JAVA_OPTS",
-            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").trim().split("\\s+")).stream().filter(o -> !o.isEmpty()).toList();
+    /** The JVM options ./berth run starts the development portal with, as the launcher exports them (./berth env). */
+    static final List<String> RUN_JAVA_OPTS = java.util.Arrays.stream(java.util.Objects.requireNonNull(
+            System.getenv("BERTH_RUN_JAVA_OPTS"), "BERTH_RUN_JAVA_OPTS is unset: run ./berth bench StartupBenchmark, or eval \"$(./berth env)\" first")
+            .trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
     static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss,SSS");
 
     record Start(long readyMillis, long rssKiB, double quarkusSeconds, Map<String, Long> phasesMillis) {

@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.apache.commons.lang3.StringUtils;
 import org.jboss.logging.Logger;
 
 /**
@@ -486,7 +487,7 @@ public class Reconciler {
 
     /** Still ready, with what went wrong noted (audited when new); the next pass that reaches the engine clears it. */
     private void serving(InstanceRow r, String slug, String note) {
-        String message = fitted(note);
+        String message = StringUtils.abbreviate(note, "…", LAST_ERROR_MAX);
         try {
             claims.write(r.id(), i -> {
                 i.status = InstanceStatus.READY;
@@ -502,12 +503,10 @@ public class Reconciler {
     }
 
     /** last_error holds 2,000 characters. */
-    private static String fitted(String message) {
-        return message.length() > 1900 ? message.substring(0, 1899) + "…" : message;
-    }
+    private static final int LAST_ERROR_MAX = 1900;
 
     private void failed(InstanceRow r, String slug, InstanceStatus status, String error) {
-        String message = error == null ? status.label() : fitted(error);
+        String message = error == null ? status.label() : StringUtils.abbreviate(error, "…", LAST_ERROR_MAX);
         try {
             claims.write(r.id(), i -> {
                 i.status = status;

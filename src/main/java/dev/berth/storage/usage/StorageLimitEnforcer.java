@@ -489,6 +489,6 @@ public class StorageLimitEnforcer {
     }
 
     private static String truncate(String s) {
-        return s == null || s.length() <= 500 ? s : s.substring(0, 499) + "…";
+        return org.apache.commons.lang3.StringUtils.abbreviate(s, "…", 500);
     }
 }
